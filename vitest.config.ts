@@ -1,7 +1,4 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-
-const shared = fileURLToPath(new URL('./shared', import.meta.url));
 
 /**
  * Unit tests are `*.test.ts(x)` beside the code. Integration tests that start
@@ -9,7 +6,6 @@ const shared = fileURLToPath(new URL('./shared', import.meta.url));
  * alone: `npx vitest run --project integration`.
  */
 export default defineConfig({
-  resolve: { alias: { '@shared': shared } },
   test: {
     projects: [
       {
