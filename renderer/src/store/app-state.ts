@@ -1,0 +1,21 @@
+import type { StateCreator } from 'zustand/vanilla';
+import type { QuorumApi } from '../../../shared/ipc/contract';
+import type { ConnectionSlice } from './slices/connection-slice';
+import type { EnvironmentsSlice } from './slices/environments-slice';
+import type { NavigationSlice } from './slices/navigation-slice';
+import type { OperationsSlice } from './slices/operations-slice';
+
+/**
+ * The whole renderer state: the intersection of every slice. A feature adds
+ * its slice here and in `create-app-store.ts` (one line each).
+ */
+export type AppState = ConnectionSlice & EnvironmentsSlice & OperationsSlice & NavigationSlice;
+
+/** Middleware applied once, on the combined store (see `create-app-store.ts`). */
+type AppMiddleware = [['zustand/subscribeWithSelector', never]];
+
+/**
+ * The shape every slice factory has: it gets the API once, and returns a
+ * zustand slice creator that can read and write the whole state.
+ */
+export type SliceFactory<Slice> = (api: QuorumApi) => StateCreator<AppState, AppMiddleware, [], Slice>;

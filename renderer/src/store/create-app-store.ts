@@ -1,0 +1,29 @@
+import { subscribeWithSelector } from 'zustand/middleware';
+import { createStore } from 'zustand/vanilla';
+import type { QuorumApi } from '../../../shared/ipc/contract';
+import type { AppState } from './app-state';
+import { createConnectionSlice } from './slices/connection-slice';
+import { createEnvironmentsSlice } from './slices/environments-slice';
+import { createNavigationSlice } from './slices/navigation-slice';
+import { createOperationsSlice } from './slices/operations-slice';
+
+/**
+ * Builds the renderer's one store from its slices. It takes the API rather
+ * than reaching for a global, so every test builds a fresh store over a fake
+ * API. Middleware is applied here, on the combined store only.
+ *
+ * To add a slice: write `slices/<name>-slice.ts` exporting a `SliceFactory`,
+ * add its type to `AppState` in `app-state.ts`, and spread it below.
+ */
+export function createAppStore(api: QuorumApi) {
+  return createStore<AppState>()(
+    subscribeWithSelector((...args) => ({
+      ...createConnectionSlice(api)(...args),
+      ...createEnvironmentsSlice(api)(...args),
+      ...createOperationsSlice(api)(...args),
+      ...createNavigationSlice(api)(...args),
+    })),
+  );
+}
+
+export type AppStore = ReturnType<typeof createAppStore>;

@@ -1,0 +1,36 @@
+import type { ResponseOf } from '../../../../shared/ipc/contract';
+import type { SerializedError } from '../../../../shared/errors';
+import type { SliceFactory } from '../app-state';
+import { call } from '../call';
+
+/**
+ * `connecting` until the host answers for the first time, `connected` while
+ * it does, `lost` when the transport dropped (the shell then says so and the
+ * bridge reconnects).
+ */
+export type ConnectionStatus = 'connecting' | 'connected' | 'lost';
+
+export type AppInfo = ResponseOf<'app.info'>;
+
+export interface ConnectionSlice {
+  readonly connection: {
+    readonly status: ConnectionStatus;
+    readonly appInfo: AppInfo | null;
+    readonly error: SerializedError | null;
+  };
+  setConnectionStatus(status: ConnectionStatus): void;
+  loadAppInfo(): Promise<void>;
+}
+
+export const createConnectionSlice: SliceFactory<ConnectionSlice> = (api) => (set) => ({
+  connection: { status: 'connecting', appInfo: null, error: null },
+  setConnectionStatus: (status) => set((state) => ({ connection: { ...state.connection, status } })),
+  loadAppInfo: async () => {
+    const result = await call(api, 'app.info', {});
+    set((state) => ({
+      connection: result.ok
+        ? { status: 'connected', appInfo: result.value, error: null }
+        : { ...state.connection, error: result.error },
+    }));
+  },
+});
