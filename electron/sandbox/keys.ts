@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { utils, type ParsedKey } from 'ssh2';
+
+/**
+ * SSH key material of the sandbox: the environment key (Juju's
+ * `~/.juju/ssh/juju_id_rsa`, RSA in OpenSSH format) and each machine's
+ * ed25519 host key. Generated with ssh2's own generator because ssh2 rejects
+ * ed25519 keys exported by Node's crypto as PKCS8.
+ */
+
+export interface KeyPairFiles {
+  readonly privateKey: string;
+  readonly publicKey: string;
+}
+
+/** Write a file with mode 0600 from the start (no window with wider permissions). */
+export async function writePrivateFile(file: string, content: string | Buffer): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.tmp-${process.pid}`;
+  await fs.writeFile(tmp, content, { mode: 0o600 });
+  await fs.chmod(tmp, 0o600);
+  await fs.rename(tmp, file);
+}
+
+/** Juju generates a 2048-bit RSA client key commented `juju-client-key`. */
+export async function createEnvironmentKey(privateFile: string, publicFile: string): Promise<KeyPairFiles> {
+  const pair = utils.generateKeyPairSync('rsa', { bits: 2048, comment: 'juju-client-key' });
+  await writePrivateFile(privateFile, pair.private);
+  await writePrivateFile(publicFile, `${pair.public}\n`);
+  return { privateKey: pair.private, publicKey: `${pair.public}\n` };
+}
+
+export async function createHostKey(privateFile: string, machineId: string): Promise<KeyPairFiles> {
+  const pair = utils.generateKeyPairSync('ed25519', { comment: `root@machine-${machineId}` });
+  await writePrivateFile(privateFile, pair.private);
+  await writePrivateFile(`${privateFile}.pub`, `${pair.public}\n`);
+  return { privateKey: pair.private, publicKey: `${pair.public}\n` };
+}
+
+export async function readKeyPair(privateFile: string, publicFile = `${privateFile}.pub`): Promise<KeyPairFiles> {
+  const [privateKey, publicKey] = await Promise.all([fs.readFile(privateFile, 'utf8'), fs.readFile(publicFile, 'utf8')]);
+  return { privateKey, publicKey };
+}
+
+export function parseKey(text: string | Buffer): ParsedKey {
+  const parsed = utils.parseKey(text);
+  if (parsed instanceof Error) throw parsed;
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key) throw new Error('no key found');
+  return key;
+}
+
+/** OpenSSH's `SHA256:<base64, no padding>` fingerprint of a public key. */
+export function fingerprintSha256(key: string | Buffer | ParsedKey): string {
+  const parsed = typeof key === 'string' || Buffer.isBuffer(key) ? parseKey(key) : key;
+  const digest = createHash('sha256').update(parsed.getPublicSSH()).digest('base64');
+  return `SHA256:${digest.replace(/=+$/, '')}`;
+}
