@@ -43,7 +43,7 @@ function mixedChunk(size: number, seed: number): Buffer {
 export async function writeMixedData(file: string, mb: number): Promise<void> {
   const ws = createWriteStream(file);
   for (let i = 0; i < mb; i++) {
-    if (!ws.write(mixedChunk(1024 * 1024, i + 1))) await new Promise((r) => ws.once('drain', r));
+    if (!ws.write(mixedChunk(1024 * 1024, i + 1))) await new Promise<void>((r) => ws.once('drain', () => r()));
   }
   await new Promise<void>((resolve, reject) => ws.end((e?: Error | null) => (e ? reject(e) : resolve())));
 }
