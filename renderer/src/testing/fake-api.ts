@@ -177,9 +177,11 @@ export function createFakeApi(options: { environments?: readonly Environment[]; 
       }
       const parsed = requests[channel].request.safeParse(request);
       if (!parsed.success) {
-        const details: Record<string, string> = {};
-        for (const issue of parsed.error.issues) details[issue.path.join('.') || '(request)'] = issue.message;
-        return { ok: false, error: { code: 'invalid-input', message: 'Some fields are not valid. Correct them and try again.', details } };
+        // The same sentence main's dispatcher builds (`describeIssues`), with no details.
+        const parts = parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.map(String).join('.') || 'request'}: ${issue.message}`);
+        const more = parsed.error.issues.length > 3 ? ` (and ${parsed.error.issues.length - 3} more)` : '';
+        const message = `Invalid request for ${channel}: ${parts.join('; ')}${more}. Correct the value and try again.`;
+        return { ok: false, error: { code: 'invalid-input', message } };
       }
       try {
         return { ok: true, value: handle(channel, parsed.data) as ResponseOf<C> };

@@ -1,0 +1,82 @@
+// @vitest-environment jsdom
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { App } from './app';
+import { createFakeApi, jujuEnvironment, operationSnapshot } from './testing/fake-api';
+import { renderWithStore } from './testing/render-app';
+
+afterEach(cleanup);
+
+const brokenJenv = jujuEnvironment('broken', {
+  stateServers: [],
+  error: { code: 'environment-invalid', message: 'broken.jenv is not valid YAML (line 3). Fix or remove the file.' },
+});
+
+describe('app shell', () => {
+  it('lists every environment in the switcher with a hint of its kind', async () => {
+    const api = createFakeApi({ environments: [jujuEnvironment('prod', { current: true }), brokenJenv] });
+    await renderWithStore(<App />, api);
+    const switcher = screen.getByRole('combobox', { name: 'Environment' });
+    const options = within(switcher).getAllByRole('option').map((option) => option.textContent);
+    expect(options).toEqual(['sandbox (sandbox)', 'prod (Juju, current)', 'broken (Juju) — error']);
+    expect(switcher).toHaveProperty('value', 'sandbox');
+  });
+
+  it('shows why a malformed environment cannot be used when it is chosen', async () => {
+    const api = createFakeApi({ environments: [brokenJenv] });
+    await renderWithStore(<App />, api);
+    expect(screen.queryByRole('alert')).toBeNull();
+    fireEvent.change(screen.getByRole('combobox', { name: 'Environment' }), { target: { value: 'juju:broken' } });
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('The environment “broken” cannot be used.');
+    expect(alert.textContent).toContain('is not valid YAML');
+    expect(alert.textContent).toContain('Choose another environment');
+    expect(screen.getByRole('combobox', { name: 'Environment' }).getAttribute('aria-invalid')).toBe('true');
+  });
+
+  it('shows a refused selection', async () => {
+    const api = createFakeApi({ environments: [jujuEnvironment('prod')] });
+    await renderWithStore(<App />, api);
+    api.failNext('environments.select', { code: 'busy', message: 'A backup is running on sandbox. Wait for it to finish.' });
+    fireEvent.change(screen.getByRole('combobox', { name: 'Environment' }), { target: { value: 'juju:prod' } });
+    expect((await screen.findByRole('alert')).textContent).toContain('A backup is running on sandbox.');
+  });
+
+  it('navigates between sections and marks the current one', async () => {
+    await renderWithStore(<App />, createFakeApi());
+    const nav = screen.getByRole('navigation', { name: 'Sections' });
+    const links = within(nav).getAllByRole('link');
+    expect(links.map((link) => link.textContent)).toEqual(['Topology', 'Backups', 'Restore', 'High availability']);
+    expect(within(nav).getByRole('link', { name: 'Topology' }).getAttribute('aria-current')).toBe('page');
+    expect(screen.getByText('Topology is not available yet in this build.')).toBeTruthy();
+
+    fireEvent.click(within(nav).getByRole('link', { name: 'Backups' }));
+    expect(within(nav).getByRole('link', { name: 'Backups' }).getAttribute('aria-current')).toBe('page');
+    expect(within(nav).getByRole('link', { name: 'Topology' }).getAttribute('aria-current')).toBeNull();
+    expect(screen.getByRole('heading', { level: 1, name: 'Backups' })).toBeTruthy();
+    expect(screen.getByText('Backups is not available yet in this build.')).toBeTruthy();
+  });
+
+  it('shows the lost-connection banner while the host is unreachable', async () => {
+    const { store } = await renderWithStore(<App />, createFakeApi());
+    expect(screen.queryByText(/Lost connection/)).toBeNull();
+    act(() => store.getState().setConnectionStatus('lost'));
+    expect(screen.getByRole('alert').textContent).toBe("Lost connection to Quorum's main process. Reconnecting…");
+  });
+
+  it('counts running operations in the header and lists them on demand', async () => {
+    const api = createFakeApi();
+    api.setOperations([operationSnapshot()]);
+    await renderWithStore(<App />, api);
+    const toggle = screen.getByRole('button', { name: '1 operation running' });
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    fireEvent.click(toggle);
+    const panel = screen.getByRole('region', { name: 'Operations' });
+    expect(within(panel).getByText('Dumping collection 3 of 12 (juju.units)')).toBeTruthy();
+    expect(within(panel).getByRole('progressbar', { name: 'Progress of Create backup of sandbox' })).toBeTruthy();
+
+    act(() => api.emit('operation.finished', operationSnapshot({ state: 'succeeded', progress: { phase: 'done', message: 'Backup stored.' } })));
+    expect(screen.getByRole('button', { name: 'No operations running' })).toBeTruthy();
+    expect(within(panel).getByText('Succeeded')).toBeTruthy();
+  });
+});

@@ -1,0 +1,16 @@
+import { LOST_CONNECTION_MESSAGE } from '../store/call';
+import { useAppStore } from '../store/store-context';
+
+/**
+ * Says when the main process cannot be reached. Everything else stays on
+ * screen (stale but honest) while the bridge reconnects.
+ */
+export function ConnectionBanner() {
+  const status = useAppStore((state) => state.connection.status);
+  if (status !== 'lost') return null;
+  return (
+    <div className="banner banner-error" role="alert">
+      {LOST_CONNECTION_MESSAGE}
+    </div>
+  );
+}
