@@ -7,6 +7,14 @@ import { useAppStore } from '../store/store-context';
  */
 export function ConnectionBanner() {
   const status = useAppStore((state) => state.connection.status);
+  if (status === 'connecting') {
+    // Shown only if connecting takes more than a moment (see .banner-delayed).
+    return (
+      <div className="banner banner-info banner-delayed" role="status">
+        Connecting to Quorum&apos;s main process…
+      </div>
+    );
+  }
   if (status !== 'lost') return null;
   return (
     <div className="banner banner-error" role="alert">

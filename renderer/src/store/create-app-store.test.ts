@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createFakeApi, jujuEnvironment, operationSnapshot } from '../testing/fake-api';
 import { createAppStore } from './create-app-store';
 import { selectManualEnvironments, selectOperations, selectRunningOperations, selectSelectedEnvironment } from './selectors';
-import { refreshAll, startSubscriptions } from './subscriptions';
+import type { ConnectionStatus } from './slices/connection-slice';
+import { followTransport, refreshAll, startSubscriptions } from './subscriptions';
 
 const labInput = { name: 'lab', stateServers: ['10.1.0.5'], sshUser: 'ubuntu', sshPort: 22, keyFile: '/keys/lab' };
 
@@ -126,5 +127,37 @@ describe('subscriptions', () => {
     expect(api.listenerCount('environments.changed')).toBe(0);
     expect(api.listenerCount('operation.progress')).toBe(0);
     expect(api.listenerCount('operation.finished')).toBe(0);
+  });
+});
+
+describe('transport status', () => {
+  it('mirrors the bridge status and reloads everything after a reconnect', async () => {
+    const api = createFakeApi();
+    const store = createAppStore(api);
+    let status: ConnectionStatus = 'connecting';
+    const listeners = new Set<(s: ConnectionStatus) => void>();
+    const change = (next: ConnectionStatus) => {
+      status = next;
+      for (const listener of listeners) listener(next);
+    };
+    const stop = followTransport(store, {
+      status: () => status,
+      onStatus: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    });
+    expect(store.getState().connection.status).toBe('connecting');
+    change('connected');
+    expect(api.calls).toEqual([]);
+
+    change('lost');
+    expect(store.getState().connection.status).toBe('lost');
+    await store.getState().addEnvironment({ name: 'lab', stateServers: ['h'], sshUser: 'ubuntu', sshPort: 22, keyFile: 'k' });
+    change('connected');
+    await vi.waitFor(() => expect(selectManualEnvironments(store.getState()).map((e) => e.name)).toEqual(['lab']));
+    expect(api.calls.map((c) => c.channel)).toEqual(expect.arrayContaining(['app.info', 'environments.list', 'operations.list']));
+    stop();
+    expect(listeners.size).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import type { QuorumApi } from '../../../shared/ipc/contract';
 import type { AppStore } from './create-app-store';
+import type { ConnectionStatus } from './slices/connection-slice';
 
 /**
  * Wires main-process events into the store, outside React, then loads what a
@@ -27,4 +28,29 @@ export function startSubscriptions(store: AppStore, api: QuorumApi): () => void 
 export async function refreshAll(store: AppStore): Promise<void> {
   const state = store.getState();
   await Promise.all([state.loadAppInfo(), state.loadEnvironments(), state.loadOperations()]);
+}
+
+/** The transport status a bridge reports (browser mode can lose its WebSocket; Electron cannot). */
+export interface TransportStatusSource {
+  status(): ConnectionStatus;
+  onStatus(listener: (status: ConnectionStatus) => void): () => void;
+}
+
+/**
+ * Mirrors the bridge's transport status into the store (the shell shows a
+ * banner while it is `lost`) and reloads everything after a reconnect, since
+ * events sent while the socket was down are gone.
+ */
+export function followTransport(store: AppStore, transport: TransportStatusSource): () => void {
+  let wasLost = false;
+  const apply = (status: ConnectionStatus) => {
+    store.getState().setConnectionStatus(status);
+    if (status === 'lost') wasLost = true;
+    if (status === 'connected' && wasLost) {
+      wasLost = false;
+      void refreshAll(store);
+    }
+  };
+  apply(transport.status());
+  return transport.onStatus(apply);
 }
