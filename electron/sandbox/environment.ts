@@ -32,7 +32,7 @@ function instanceId(): string {
   return `i-${randomBytes(4).toString('hex')}`;
 }
 
-export function newMachineRecord(env: Pick<EnvironmentRecord, 'machines'>, id: string, jobs: readonly MachineJob[]): MachineRecord {
+export function newMachineRecord(id: string, jobs: readonly MachineJob[]): MachineRecord {
   const password = randomPassword();
   return {
     id,
@@ -50,38 +50,48 @@ export function newMachineRecord(env: Pick<EnvironmentRecord, 'machines'>, id: s
   };
 }
 
-/** The default environment: 0-2 voting state servers, 3-4 hosting mysql and wordpress. */
-export function newEnvironmentRecord(scaleMb: number): EnvironmentRecord {
-  const env: EnvironmentRecord = {
+/**
+ * A new environment: machines 0..S-1 are voting state servers (the bootstrap
+ * machine and those ensure-availability added, all with both jobs), the next
+ * W host units (mysql and wordpress, placed on them).
+ */
+export function newEnvironmentRecord(scaleMb: number, shape: { stateServers?: number; workloads?: number } = {}): EnvironmentRecord {
+  const s = shape.stateServers ?? 3;
+  const w = shape.workloads ?? 2;
+  if (!Number.isInteger(s) || s < 1 || s > 7 || s % 2 === 0) throw new RangeError('state servers must be 1, 3, 5 or 7');
+  if (!Number.isInteger(w) || w < 0 || s + w > 32) throw new RangeError('bad number of workload machines');
+  const machines: MachineRecord[] = [];
+  const stateJobs: MachineJob[] = ['JobManageEnviron', 'JobHostUnits'];
+  for (let i = 0; i < s; i++) machines.push(newMachineRecord(String(i), stateJobs));
+  for (let i = s; i < s + w; i++) machines.push(newMachineRecord(String(i), ['JobHostUnits']));
+  const hosts = w > 0 ? machines.slice(s) : machines.slice(0, 1);
+  return {
     format: 1,
     name: ENVIRONMENT_NAME,
     uuid: randomUUID(),
     series: SERIES,
     agentVersion: AGENT_VERSION,
     createdAt: new Date().toISOString(),
-    adminPassword: '',
+    // Mongo's `admin` user has machine 0's initial password (agent.conf `oldpassword`).
+    adminPassword: machines[0]!.oldPassword,
     sharedSecret: randomSharedSecret(),
-    machines: [],
-    services: defaultServices(),
+    machines,
+    services: defaultServices(hosts.map((m) => m.id)),
     seeded: false,
     scaleMb,
   };
-  const stateJobs: MachineJob[] = ['JobManageEnviron', 'JobHostUnits'];
-  for (const id of ['0', '1', '2']) env.machines.push(newMachineRecord(env, id, stateJobs));
-  for (const id of ['3', '4']) env.machines.push(newMachineRecord(env, id, ['JobHostUnits']));
-  // Mongo's `admin` user has machine 0's initial password (agent.conf `oldpassword`).
-  return { ...env, adminPassword: env.machines[0]!.oldPassword };
 }
 
-function defaultServices(): ServiceRecord[] {
+function defaultServices(hosts: readonly string[]): ServiceRecord[] {
+  const on = (i: number) => hosts[i % hosts.length]!;
   return [
-    { name: 'mysql', charmUrl: 'cs:trusty/mysql-38', units: [{ name: 'mysql/0', machineId: '3', password: randomPassword() }] },
+    { name: 'mysql', charmUrl: 'cs:trusty/mysql-38', units: [{ name: 'mysql/0', machineId: on(0), password: randomPassword() }] },
     {
       name: 'wordpress',
       charmUrl: 'cs:trusty/wordpress-4',
       units: [
-        { name: 'wordpress/0', machineId: '4', password: randomPassword() },
-        { name: 'wordpress/1', machineId: '3', password: randomPassword() },
+        { name: 'wordpress/0', machineId: on(1), password: randomPassword() },
+        { name: 'wordpress/1', machineId: on(0), password: randomPassword() },
       ],
     },
   ];

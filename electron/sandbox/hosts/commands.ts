@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -117,19 +117,56 @@ async function writeFile(remotePath: string, mode: number, cfs: ConfinedFs, io: 
   }
   const dir = path.dirname(host);
   const tmp = path.join(dir, `.quorum-write.${randomBytes(4).toString('base64url').slice(0, 6)}`);
+  let handle: fs.FileHandle;
   try {
-    await pipeline(io.stdin, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+    handle = await fs.open(tmp, 'wx', 0o600);
+  } catch (err) {
+    if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') {
+      io.stderr.write(`mktemp: failed to create file via template '${path.posix.dirname(remotePath)}/.quorum-write.XXXXXX': No such file or directory\n`);
+      return 1;
+    }
+    return failure(io, 'mktemp', remotePath, err);
+  }
+  try {
+    await drainInto(io.stdin, handle.createWriteStream());
     await fs.chmod(tmp, mode);
     await fs.rename(tmp, host);
     return 0;
   } catch (err) {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
-    if (errno(err) === 'ENOENT') {
-      io.stderr.write(`mktemp: failed to create file via template '${path.posix.dirname(remotePath)}/.quorum-write.XXXXXX': No such file or directory\n`);
-      return 1;
-    }
-    return failure(io, 'sh', remotePath, err);
+    return failure(io, 'cat', remotePath, err);
+  } finally {
+    await handle.close().catch(() => undefined);
   }
+}
+
+/**
+ * stdin → sink without `pipeline`'s habit of destroying the source on a
+ * sink error: the source is the SSH channel, which must survive to carry
+ * the exit status. After a sink error the rest of stdin is drained.
+ */
+function drainInto(source: Readable, sink: Writable): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let done = false;
+    const fail = (err: unknown) => {
+      if (done) return;
+      done = true;
+      source.unpipe(sink);
+      source.resume();
+      reject(err);
+    };
+    sink.once('error', fail);
+    source.once('error', fail);
+    source.once('close', () => {
+      if (!source.readableEnded) fail(Object.assign(new Error('input closed before its end'), { code: 'EPIPE' }));
+    });
+    sink.once('finish', () => {
+      if (done) return;
+      done = true;
+      resolve();
+    });
+    source.pipe(sink);
+  });
 }
 
 async function tarOut(paths: readonly string[], cfs: ConfinedFs, io: CommandIo): Promise<number> {
@@ -186,7 +223,7 @@ async function tarIn(cfs: ConfinedFs, io: CommandIo): Promise<number> {
     },
   });
   try {
-    await pipeline(io.stdin, unpack);
+    await drainInto(io.stdin, unpack as unknown as Writable);
   } catch (err) {
     io.stderr.write(`tar: ${(err as Error).message}\n`);
     return 2;

@@ -1,0 +1,116 @@
+import { ConfinedFs } from './hosts/confined-fs';
+import { MachineServices } from './hosts/services';
+import { SshHost } from './hosts/ssh-host';
+import type { JujuDbCluster, JujuDbMember } from './juju-db/api';
+import { SSH_USER, STATE_PORT, isStateServer, machineTag, unitTag, type MachineRecord } from './model';
+
+/**
+ * One running sandbox machine: its SSH host, its upstart jobs and (on state
+ * servers) its juju-db member. Power state is the machine's, not the
+ * process's: powered off, the SSH port refuses connections, sessions are cut
+ * and the member is stopped, so the rest of the replica set sees it vanish.
+ */
+
+export interface MachineDeps {
+  readonly root: string;
+  readonly hostKey: string;
+  readonly environmentPublicKey: string;
+  readonly unitNames: readonly string[];
+  readonly cluster: JujuDbCluster;
+}
+
+function isAddrInUse(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+}
+
+export class SandboxMachine {
+  readonly fs: ConfinedFs;
+  readonly services: MachineServices;
+  readonly host: SshHost;
+  readonly #cluster: JujuDbCluster;
+  /** Whether juju-db ran when the machine was powered off (it resumes as it was). */
+  #jujuDbWasRunning = true;
+
+  constructor(
+    readonly record: MachineRecord,
+    deps: MachineDeps,
+  ) {
+    this.#cluster = deps.cluster;
+    this.fs = new ConfinedFs(deps.root);
+    const server = isStateServer(record);
+    const agents = [`jujud-${machineTag(record.id)}`, ...deps.unitNames.map((u) => `jujud-${unitTag(u)}`)];
+    this.services = new MachineServices(
+      agents,
+      server
+        ? {
+            isRunning: () => this.member?.status === 'running',
+            start: async () => {
+              await this.#cluster.startMember(record.id, this.memberHost);
+            },
+            stop: () => this.#cluster.stopMember(record.id),
+          }
+        : undefined,
+    );
+    this.host = new SshHost({
+      machineId: record.id,
+      hostKey: deps.hostKey,
+      authorizedKey: deps.environmentPublicKey,
+      user: SSH_USER,
+      commands: { fs: this.fs, services: this.services },
+      jujuDb: () => (server ? this.member : undefined),
+    });
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+  get stateServer(): boolean {
+    return isStateServer(this.record);
+  }
+  get memberHost(): string {
+    return `${this.record.address}:${STATE_PORT}`;
+  }
+  get member(): JujuDbMember | undefined {
+    return this.#cluster.member(this.record.id);
+  }
+  get powered(): boolean {
+    return this.record.powered;
+  }
+
+  /**
+   * Boot (sandbox start) or resume (power on): SSH listens on the machine's
+   * port (a new one if it was taken meanwhile), juju-db starts on state
+   * servers unless it had been stopped before a power-off.
+   * @returns true when the SSH port changed and the record must be saved.
+   */
+  async powerOn(boot: boolean): Promise<boolean> {
+    const before = this.record.sshPort;
+    try {
+      this.record.sshPort = await this.host.listen(before);
+    } catch (err) {
+      if (!isAddrInUse(err) || before === 0) throw err;
+      this.record.sshPort = await this.host.listen(0);
+    }
+    if (boot) {
+      this.services.boot();
+      this.#jujuDbWasRunning = true;
+    }
+    if (this.stateServer && this.#jujuDbWasRunning && this.member?.status !== 'running') {
+      await this.#cluster.startMember(this.record.id, this.memberHost);
+    }
+    this.record.powered = true;
+    return this.record.sshPort !== before;
+  }
+
+  async powerOff(): Promise<void> {
+    this.#jujuDbWasRunning = this.stateServer && this.member?.status === 'running';
+    await this.host.close();
+    if (this.stateServer && this.member?.status === 'running') await this.#cluster.stopMember(this.record.id);
+    this.record.powered = false;
+  }
+
+  /** Sandbox shutdown: stop serving without changing the persisted power state. */
+  async shutdown(): Promise<void> {
+    await this.host.close();
+  }
+}

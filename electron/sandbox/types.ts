@@ -1,0 +1,87 @@
+import type { MachineJob } from './model';
+
+/**
+ * The sandbox's public contract, shared by the in-process orchestrator
+ * (`startSandbox`) and the child-process client (`launchSandboxProcess`).
+ * Everything here is plain data so it crosses Node's IPC channel unchanged.
+ */
+
+export interface StartSandboxOptions {
+  /** QUORUM_HOME; the sandbox lives in `<home>/sandbox/`. */
+  readonly home: string;
+  /** Throw away the existing sandbox and build a new one. */
+  readonly reset?: boolean;
+  /** Grow juju-db towards this many MB of Juju documents (benchmarks). Applied when the sandbox is created. */
+  readonly scale?: number;
+  /** Shape of a newly created sandbox (default 3 state servers, 2 workload machines). */
+  readonly machines?: { readonly stateServers?: number; readonly workloads?: number };
+  /** Progress lines for the CLI (never secrets). */
+  readonly onLog?: (line: string) => void;
+}
+
+export interface SandboxMachineDescription {
+  readonly id: string;
+  /** Cloud-local address Juju records (and the member host `<address>:37017`). */
+  readonly address: string;
+  readonly ssh: { readonly host: string; readonly port: number };
+  readonly jobs: readonly MachineJob[];
+  readonly stateServer: boolean;
+  readonly powered: boolean;
+  /** OpenSSH `SHA256:…` fingerprint of the machine's ed25519 host key. */
+  readonly hostKeyFingerprint: string;
+  readonly instanceId: string;
+  /** juju-db member status on state servers, null elsewhere. */
+  readonly jujuDb: 'running' | 'stopped' | null;
+  /** False when fault injection made the member unhealthy. */
+  readonly memberHealthy: boolean;
+}
+
+export interface SandboxDescription {
+  readonly environment: {
+    readonly name: string;
+    readonly uuid: string;
+    readonly series: string;
+    readonly agentVersion: string;
+    /** Environment CA (agent.conf `cacert`), PEM. */
+    readonly caCertPem: string;
+  };
+  readonly ssh: {
+    readonly user: string;
+    /** The environment key, like `~/.juju/ssh/juju_id_rsa` (0600). */
+    readonly privateKeyPath: string;
+    readonly publicKey: string;
+  };
+  /** `<home>/sandbox`. */
+  readonly dir: string;
+  readonly machines: readonly SandboxMachineDescription[];
+}
+
+export interface AddMachineOptions {
+  readonly jobs: readonly MachineJob[];
+  /**
+   * Also record the machine in juju-db (`juju.machines`, `instanceData`,
+   * status, and a Mongo user `machine-N` on state servers), as Juju does
+   * before provisioning. Needs a primary. Default false: HA and restore
+   * flows write Juju's documents themselves.
+   */
+  readonly register?: boolean;
+}
+
+/** What both the in-process sandbox and the child-process client offer (the client's methods are async). */
+export interface SandboxControl {
+  describe(): SandboxDescription | Promise<SandboxDescription>;
+  powerOff(id: string): Promise<void>;
+  powerOn(id: string): Promise<void>;
+  setMemberHealthy(id: string, healthy: boolean): Promise<void>;
+  /** New host key for a machine; returns its fingerprint. */
+  rotateHostKey(id: string): Promise<string>;
+  addMachine(options: AddMachineOptions): Promise<SandboxMachineDescription>;
+  stop(): Promise<void>;
+}
+
+/** Timings of the last start, for reports and benchmarks. */
+export interface SandboxStartInfo {
+  readonly created: boolean;
+  readonly totalMs: number;
+  readonly phases: Readonly<Record<string, number>>;
+}
