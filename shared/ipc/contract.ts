@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import type { Result } from './envelope';
 import { appEvents, appRequests } from './channels/app';
 import { environmentEvents, environmentRequests } from './channels/environments';
+import { sandboxRequests } from './channels/sandbox';
+import { topologyEvents, topologyRequests } from './channels/topology';
 
 /**
  * The IPC contract: every channel Quorum's renderer may call, and every event
@@ -15,11 +17,14 @@ import { environmentEvents, environmentRequests } from './channels/environments'
 export const requests = {
   ...appRequests,
   ...environmentRequests,
+  ...topologyRequests,
+  ...sandboxRequests,
 } as const;
 
 export const events = {
   ...appEvents,
   ...environmentEvents,
+  ...topologyEvents,
 } as const;
 
 export type RequestChannel = keyof typeof requests;
