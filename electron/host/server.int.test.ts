@@ -1,0 +1,169 @@
+import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { SecretRegistry } from '../../shared/redact';
+import { createDispatcher } from '../services/ipc/dispatcher';
+import { createEventHub } from '../services/ipc/event-hub';
+import { createMemoryLogger } from '../services/log';
+import { CONTENT_SECURITY_POLICY } from './security-headers';
+import { startBrowserHost, type BrowserHost } from './server';
+
+let dir: string;
+let host: BrowserHost;
+const secrets = new SecretRegistry();
+const log = createMemoryLogger(secrets);
+const events = createEventHub({ log });
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+function get(pathAndQuery: string, headers: Record<string, string> = {}, address = '127.0.0.1'): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: address, port: host.port, path: pathAndQuery, headers: { host: `127.0.0.1:${host.port}`, ...headers } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Opens a WebSocket; resolves with the socket, or with the refusal status. */
+function connect(headers: Record<string, string>, query = ''): Promise<WebSocket | number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws${query}`, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.once('error', () => resolve(-1));
+  });
+}
+
+function nextFrame(ws: WebSocket): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => ws.once('message', (data) => resolve(JSON.parse(String(data)) as Record<string, unknown>)));
+}
+
+async function cookie(): Promise<string> {
+  const res = await get(`/?token=${host.token}`);
+  const setCookie = res.headers['set-cookie']?.[0] ?? '';
+  return setCookie.split(';')[0]!;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'quorum-host-'));
+  const root = path.join(dir, 'renderer');
+  await mkdir(path.join(root, 'assets'), { recursive: true });
+  await writeFile(path.join(root, 'index.html'), '<!doctype html><title>Quorum</title>');
+  await writeFile(path.join(root, 'assets', 'app.js'), 'console.log(1)');
+  await writeFile(path.join(dir, 'secret.txt'), 'outside');
+  await symlink(path.join(dir, 'secret.txt'), path.join(root, 'assets', 'link.txt'));
+  const dispatcher = createDispatcher(
+    { 'operations.list': async () => ({ operations: [] }) },
+    { log, secrets },
+  );
+  host = await startBrowserHost({ dispatcher, events, rendererDir: root, log });
+});
+
+afterAll(async () => {
+  await host.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('browser host', () => {
+  it('prints a loopback URL with a 32-byte base64url token', () => {
+    expect(host.url).toBe(`http://127.0.0.1:${host.port}/?token=${host.token}`);
+    expect(host.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('binds 127.0.0.1 only', async () => {
+    const other = Object.values(os.networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+    if (other !== undefined) await expect(get('/', {}, other)).rejects.toThrow(/ECONNREFUSED/);
+    await expect(get('/', {}, '::1')).rejects.toThrow();
+  });
+
+  it('refuses HTTP without a token or with a wrong token (401)', async () => {
+    expect((await get('/')).status).toBe(401);
+    expect((await get('/?token=wrong')).status).toBe(401);
+    expect((await get(`/?token=${host.token}x`)).status).toBe(401);
+    expect((await get('/assets/app.js', { cookie: `quorum-${host.port}=nope` })).status).toBe(401);
+    expect((await get('/', { host: 'evil.example:80' })).status).toBe(403);
+  });
+
+  it('swaps the query token for an HttpOnly SameSite=Strict cookie and serves with CSP', async () => {
+    const first = await get(`/?token=${host.token}`);
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe('/');
+    expect(first.headers['set-cookie']?.[0]).toBe(`quorum-${host.port}=${host.token}; HttpOnly; SameSite=Strict; Path=/`);
+    const page = await get('/', { cookie: await cookie() });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<title>Quorum</title>');
+    expect(page.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    expect(page.headers['cache-control']).toBe('no-store');
+    const js = await get('/assets/app.js', { cookie: await cookie() });
+    expect(js.headers['content-type']).toContain('text/javascript');
+  });
+
+  it('confines files to the renderer folder', async () => {
+    const c = await cookie();
+    for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/assets/link.txt', '/%00', '/assets/%5c..%5csecret.txt']) {
+      const res = await get(p, { cookie: c });
+      expect(res.status, p).toBeGreaterThanOrEqual(400);
+      expect(res.body).not.toContain('outside');
+    }
+    expect((await get('/assets/missing.js', { cookie: c })).status).toBe(404);
+    // Client-side routes fall back to index.html.
+    expect((await get('/topology', { cookie: c })).body).toContain('<title>Quorum</title>');
+  });
+
+  it('refuses WebSocket upgrades without a token, with a wrong token or a foreign Origin', async () => {
+    const origin = `http://127.0.0.1:${host.port}`;
+    expect(await connect({ origin })).toBe(401);
+    expect(await connect({ origin, cookie: `quorum-${host.port}=wrong` })).toBe(401);
+    expect(await connect({ origin: 'http://evil.example', cookie: await cookie() })).toBe(403);
+    expect(await connect({ origin: `http://localhost:${host.port}`, cookie: await cookie() })).toBe(403);
+    expect(await connect({ cookie: await cookie() })).toBe(403);
+  });
+
+  it('carries invokes, results and events over an authenticated WebSocket', async () => {
+    const ws = await connect({ origin: `http://127.0.0.1:${host.port}`, cookie: await cookie() });
+    expect(ws).toBeInstanceOf(WebSocket);
+    if (!(ws instanceof WebSocket)) return;
+    ws.send(JSON.stringify({ type: 'invoke', id: 1, channel: 'operations.list', payload: {} }));
+    expect(await nextFrame(ws)).toEqual({ type: 'result', id: 1, result: { ok: true, value: { operations: [] } } });
+
+    ws.send(JSON.stringify({ type: 'invoke', id: 2, channel: 'no.such', payload: {} }));
+    expect(await nextFrame(ws)).toMatchObject({ id: 2, result: { ok: false, error: { code: 'invalid-input' } } });
+
+    ws.send(JSON.stringify({ type: 'bogus', id: 3 }));
+    expect(await nextFrame(ws)).toMatchObject({ id: 3, result: { ok: false, error: { code: 'invalid-input' } } });
+
+    // Frames without an id, and non-JSON, get no answer at all; the next valid frame still works.
+    ws.send('not json');
+    ws.send(JSON.stringify({ type: 'invoke' }));
+    ws.send(Buffer.from([1, 2, 3]), { binary: true });
+    const frame = nextFrame(ws);
+    events.emit('environments.changed', { environments: [], selectedId: 'sandbox' });
+    expect(await frame).toEqual({ type: 'event', event: 'environments.changed', payload: { environments: [], selectedId: 'sandbox' } });
+    ws.close();
+  });
+
+  it('accepts the token in the WebSocket query too and closes oversized frames', async () => {
+    const ws = await connect({ origin: `http://127.0.0.1:${host.port}` }, `?token=${host.token}`);
+    expect(ws).toBeInstanceOf(WebSocket);
+    if (!(ws instanceof WebSocket)) return;
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.send('x'.repeat(2 * 1024 * 1024));
+    expect(await closed).toBe(1009);
+  });
+});

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { app, BrowserWindow, session } from 'electron';
+import { createAppServices, type AppServices } from '../services/app-services';
+import { resolveQuorumHome } from '../services/paths';
+import { registerIpc } from './ipc';
+import { registerAppScheme, serveRenderer } from './protocol';
+import { createMainWindow } from './window';
+
+/**
+ * Electron's main process: lifecycle glue only. All real work lives in the
+ * services (`createAppServices`), which run unchanged in browser mode.
+ */
+const here = import.meta.dirname;
+const home = resolveQuorumHome(process.env);
+// Chromium's own profile goes under QUORUM_HOME too, so one folder holds all state.
+app.setPath('userData', path.join(home, 'electron'));
+app.enableSandbox();
+registerAppScheme();
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let services: AppServices | null = null;
+  const trustedWindows = new Set<number>();
+  let stopIpc: (() => void) | null = null;
+
+  const openWindow = (): BrowserWindow => {
+    const win = createMainWindow({ preload: path.join(here, '../preload/index.cjs'), log: services!.log });
+    const id = win.webContents.id;
+    trustedWindows.add(id);
+    win.on('closed', () => trustedWindows.delete(id));
+    return win;
+  };
+
+  app.on('second-instance', () => {
+    const [win] = BrowserWindow.getAllWindows();
+    if (win === undefined) return;
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
+
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-attach-webview', (e) => e.preventDefault());
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  });
+
+  void app.whenReady().then(() => {
+    services = createAppServices({ home, host: 'electron', env: process.env });
+    const ses = session.defaultSession;
+    ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+    ses.setPermissionCheckHandler(() => false);
+    serveRenderer(path.join(here, '../renderer'));
+    stopIpc = registerIpc({ dispatcher: services.dispatcher, events: services.events, trustedWindows, log: services.log });
+    openWindow();
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) openWindow();
+    });
+  });
+
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+
+  let stopped = false;
+  app.on('before-quit', (event) => {
+    if (stopped || services === null) return;
+    event.preventDefault();
+    stopIpc?.();
+    void services.close().finally(() => {
+      stopped = true;
+      app.quit();
+    });
+  });
+}

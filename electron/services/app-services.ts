@@ -1,0 +1,88 @@
+import os from 'node:os';
+import packageJson from '../../package.json';
+import { SecretRegistry } from '../../shared/redact';
+import { createDispatcher, type Dispatcher } from './ipc/dispatcher';
+import { createEventHub, type EventHub } from './ipc/event-hub';
+import { createLogger, type Logger, type LogLevel } from './log';
+import { createOperationManager, operationHandlers, type OperationManager } from './operations/operation-manager';
+
+export type HostKind = 'electron' | 'browser';
+
+export interface AppServicesOptions {
+  /** `QUORUM_HOME`: every file Quorum writes lives under it. */
+  readonly home: string;
+  readonly host: HostKind;
+  /** Process environment (`JUJU_HOME`, `JUJU_ENV`, `HOME`…), passed in so tests control it. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Home directory for `~/.juju` (default `os.homedir()`). */
+  readonly homedir?: string;
+  /** Log to stderr too (default true). */
+  readonly logToStderr?: boolean;
+}
+
+/**
+ * Everything the main process runs, in one place, independent of the host:
+ * Electron's main and browser mode both build this and only differ in how
+ * they carry `dispatcher` and `events` to the renderer.
+ */
+export interface AppServices {
+  readonly home: string;
+  readonly secrets: SecretRegistry;
+  readonly log: Logger;
+  readonly dispatcher: Dispatcher;
+  readonly events: EventHub;
+  readonly operations: OperationManager;
+  /** Stops every service (cancels operations, stops the sandbox); idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root. A feature adds its service here with a line or two:
+ * create it from the core services, `dispatcher.register(itsHandlers)`, and
+ * push its `close` onto `closers` (they run in reverse order).
+ */
+export function createAppServices(options: AppServicesOptions): AppServices {
+  const secrets = new SecretRegistry();
+  const level = parseLevel(options.env.QUORUM_LOG_LEVEL);
+  const log = createLogger({ secrets, home: options.home, stderr: options.logToStderr ?? true, ...(level ? { level } : {}) });
+  const events = createEventHub({ log });
+  const operations = createOperationManager({ events, secrets, log });
+  const dispatcher = createDispatcher(operationHandlers(operations), { log, secrets });
+  const closers: Array<() => Promise<void>> = [() => operations.close()];
+
+  dispatcher.register({
+    'app.info': async () => ({
+      version: packageJson.version,
+      host: options.host,
+      platform: `${os.platform()}-${os.arch()}`,
+      quorumHome: options.home,
+    }),
+  });
+
+  let closing: Promise<void> | null = null;
+  return {
+    home: options.home,
+    secrets,
+    log,
+    dispatcher,
+    events,
+    operations,
+    close: () => {
+      closing ??= (async () => {
+        for (const close of closers.reverse()) {
+          try {
+            await close();
+          } catch (error) {
+            log.error('A service failed to stop cleanly', { error: String(error) });
+          }
+        }
+        await log.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function parseLevel(value: string | undefined): LogLevel | undefined {
+  return value === 'debug' || value === 'info' || value === 'warn' || value === 'error' ? value : undefined;
+}
