@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { utils, type ParsedKey } from 'ssh2';
+import ssh2, { type ParsedKey } from 'ssh2';
 
 /**
  * SSH key material of the sandbox: the environment key (Juju's
@@ -26,14 +26,14 @@ export async function writePrivateFile(file: string, content: string | Buffer): 
 
 /** Juju generates a 2048-bit RSA client key commented `juju-client-key`. */
 export async function createEnvironmentKey(privateFile: string, publicFile: string): Promise<KeyPairFiles> {
-  const pair = utils.generateKeyPairSync('rsa', { bits: 2048, comment: 'juju-client-key' });
+  const pair = ssh2.utils.generateKeyPairSync('rsa', { bits: 2048, comment: 'juju-client-key' });
   await writePrivateFile(privateFile, pair.private);
   await writePrivateFile(publicFile, `${pair.public}\n`);
   return { privateKey: pair.private, publicKey: `${pair.public}\n` };
 }
 
 export async function createHostKey(privateFile: string, machineId: string): Promise<KeyPairFiles> {
-  const pair = utils.generateKeyPairSync('ed25519', { comment: `root@machine-${machineId}` });
+  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: `root@machine-${machineId}` });
   await writePrivateFile(privateFile, pair.private);
   await writePrivateFile(`${privateFile}.pub`, `${pair.public}\n`);
   return { privateKey: pair.private, publicKey: `${pair.public}\n` };
@@ -45,7 +45,7 @@ export async function readKeyPair(privateFile: string, publicFile = `${privateFi
 }
 
 export function parseKey(text: string | Buffer): ParsedKey {
-  const parsed = utils.parseKey(text);
+  const parsed = ssh2.utils.parseKey(text);
   if (parsed instanceof Error) throw parsed;
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key) throw new Error('no key found');

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { createCertificateAuthority, issueServerCertificate } from './pki';
 import { createEnvironmentKey, readKeyPair, writePrivateFile } from './keys';
 import type { SandboxLayout } from './layout';
@@ -37,7 +37,7 @@ export async function createEnvironmentKeys(layout: SandboxLayout, env: Environm
   await writePrivateFile(layout.serverCertFile, server.certPem);
   await writePrivateFile(layout.serverKeyFile, server.keyPem);
   const envKey = await createEnvironmentKey(layout.privateKeyFile, layout.publicKeyFile);
-  const system = utils.generateKeyPairSync('rsa', { bits: 2048, comment: 'juju-system-key' });
+  const system = ssh2.utils.generateKeyPairSync('rsa', { bits: 2048, comment: 'juju-system-key' });
   await writePrivateFile(`${layout.pkiDir}/${SYSTEM_IDENTITY}`, system.private);
   await writePrivateFile(`${layout.pkiDir}/${SYSTEM_IDENTITY}.pub`, `${system.public}\n`);
   return assemble(ca.certPem, ca.keyPem, server.certPem, server.keyPem, envKey.publicKey, system.private, `${system.public}\n`);

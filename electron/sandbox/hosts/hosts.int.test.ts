@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDfAvailable, renderRemoteCommand, type RemoteCommand } from '../../../shared/remote-commands';
@@ -102,7 +102,7 @@ describe('sandbox SSH hosts', () => {
   });
 
   it('refuses a wrong client key', async () => {
-    const other = utils.generateKeyPairSync('ed25519');
+    const other = ssh2.utils.generateKeyPairSync('ed25519');
     await expect(connectSsh(hosts.get('0')!.port, other.private)).rejects.toThrow(/authentication/i);
   });
 

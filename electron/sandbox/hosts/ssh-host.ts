@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { once } from 'node:events';
-import { Server, type Connection, type PublicKeyAuthContext } from 'ssh2';
+import ssh2, { type Connection, type PublicKeyAuthContext, type Server } from 'ssh2';
 import { fingerprintSha256, parseKey } from '../keys';
 import { runCommandLine, type CommandContext } from './commands';
 import type { JujuDbMember } from '../juju-db/api';
@@ -92,7 +92,7 @@ export class SshHost {
   }
 
   #createServer(): Server {
-    return new Server(
+    return new ssh2.Server(
       { hostKeys: [this.#hostKey], ident: 'OpenSSH_6.6.1p1 Ubuntu-2ubuntu2.8' },
       (client) => this.#onClient(client),
     );

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import net from 'node:net';
-import { Client, type ConnectConfig } from 'ssh2';
+import ssh2, { type ConnectConfig } from 'ssh2';
 import { fingerprintSha256 } from '../keys';
 
 /**
@@ -16,7 +16,7 @@ export interface ExecResult {
 }
 
 export interface TestSsh {
-  readonly client: Client;
+  readonly client: InstanceType<typeof ssh2.Client>;
   /** `SHA256:…` of the host key the server presented. */
   readonly hostFingerprint: string;
   exec(line: string, stdin?: Buffer | NodeJS.ReadableStream): Promise<ExecResult>;
@@ -30,7 +30,7 @@ export async function connectSsh(
   privateKey: string | Buffer,
   options: { user?: string; expectFingerprint?: string; timeoutMs?: number } = {},
 ): Promise<TestSsh> {
-  const client = new Client();
+  const client = new ssh2.Client();
   let hostFingerprint = '';
   const config: ConnectConfig = {
     host: '127.0.0.1',

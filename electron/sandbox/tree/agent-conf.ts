@@ -40,6 +40,9 @@ export function stateAddresses(env: EnvironmentRecord, machine: MachineRecord): 
 }
 
 function render(doc: Record<string, unknown>): string {
+  const values = doc.values as Record<string, string> | undefined;
+  // goyaml writes map keys sorted.
+  if (values) doc.values = Object.fromEntries(Object.entries(values).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const body = new YAML.Document(doc).toString({ indentSeq: false, lineWidth: 0, blockQuote: 'literal' });
   return `${AGENT_CONF_HEADER}\n${body}`;
 }
