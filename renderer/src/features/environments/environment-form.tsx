@@ -47,6 +47,12 @@ function toInput(draft: Draft): unknown {
   };
 }
 
+/** Schema messages are lower-case fragments ("a name is required"); shown as sentences. */
+function sentence(message: string): string {
+  const text = message.charAt(0).toUpperCase() + message.slice(1);
+  return /[.!?…]$/.test(text) ? text : `${text}.`;
+}
+
 const LABELS: Record<EnvironmentField, string> = {
   name: 'Name',
   stateServers: 'State-server addresses',
@@ -147,7 +153,7 @@ export function EnvironmentForm({
         )}
         {error === undefined ? null : (
           <p id={`${id}-error`} className="field-error">
-            {error}
+            {sentence(error)}
           </p>
         )}
       </div>

@@ -55,12 +55,12 @@ describe('manage environments', () => {
     const name = within(dialog).getByLabelText('Name');
     expect(name.getAttribute('aria-invalid')).toBe('true');
     expect(document.getElementById(name.getAttribute('aria-describedby') ?? '')?.textContent).toBe(
-      'use letters, digits, dot, dash or underscore',
+      'Use letters, digits, dot, dash or underscore.',
     );
     expect(document.activeElement).toBe(name);
-    expect(within(dialog).getByText('at least one state-server address is required')).toBeTruthy();
+    expect(within(dialog).getByText('At least one state-server address is required.')).toBeTruthy();
     expect(within(dialog).getByText('Enter a port number between 1 and 65535.')).toBeTruthy();
-    expect(within(dialog).getByText('a private key file is required')).toBeTruthy();
+    expect(within(dialog).getByText('A private key file is required.')).toBeTruthy();
     expect(api.calls.some((call) => call.channel === 'environments.add')).toBe(false);
   });
 
@@ -86,7 +86,7 @@ describe('manage environments', () => {
       message: 'Invalid request for environments.add: keyFile: no such file on this computer. Correct the value and try again.',
     });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Save environment' }));
-    await within(dialog).findByText('no such file on this computer');
+    await within(dialog).findByText('No such file on this computer.');
     expect(within(dialog).getByLabelText('Key file').getAttribute('aria-invalid')).toBe('true');
     expect(within(dialog).getByLabelText('Name').getAttribute('aria-invalid')).toBe('false');
   });
