@@ -1,0 +1,80 @@
+/**
+ * `createJujuDbCluster`: the sandbox's juju-db replica set, one member per
+ * state-server machine, all in this process. Members persist under
+ * `<dataDir>/machine-<id>/` and find each other through the coordinator.
+ */
+import { join } from 'node:path';
+import type { CreateJujuDbCluster, JujuDbCluster, JujuDbClusterOptions, JujuDbMember } from './api';
+import { ReplicaNode, type ClusterHooks } from './node';
+import { Coordinator } from './replset/coordinator';
+
+/** Oplog cap (bytes it would take on disk); Juju sizes it from free disk, typically ~1 GB. */
+export const DEFAULT_OPLOG_BYTES = 512 * 1024 * 1024;
+
+export class JujuDbClusterImpl implements JujuDbCluster {
+  private readonly nodes = new Map<string, ReplicaNode>();
+  private readonly coordinator: Coordinator;
+  private readonly hooks: ClusterHooks;
+
+  constructor(private readonly options: JujuDbClusterOptions) {
+    const electionTimeoutMillis = options.electionTimeoutMillis ?? 1500;
+    this.coordinator = new Coordinator(() => [...this.nodes.values()], electionTimeoutMillis);
+    const coordinator = this.coordinator;
+    this.hooks = {
+      setName: options.setName,
+      electionTimeoutMillis,
+      onWrite: () => coordinator.scheduleReplication(),
+      onStateChange: () => coordinator.requestElection(false),
+      visibleFrom: (node) => coordinator.visibleFrom(node),
+      requestElection: (immediate) => coordinator.requestElection(immediate),
+    };
+    this.coordinator.start();
+  }
+
+  async startMember(machineId: string, host: string): Promise<JujuDbMember> {
+    let node = this.nodes.get(machineId);
+    if (!node) {
+      node = new ReplicaNode({
+        machineId,
+        host,
+        dir: join(this.options.dataDir, `machine-${machineId}`),
+        tls: this.options.tls,
+        bootstrapUsers: this.options.bootstrapUsers,
+        oplogMaxBytes: DEFAULT_OPLOG_BYTES,
+        hooks: this.hooks,
+      });
+      this.nodes.set(machineId, node);
+    }
+    node.host = host;
+    await node.start();
+    this.coordinator.tick();
+    return node;
+  }
+
+  async stopMember(machineId: string): Promise<void> {
+    await this.nodes.get(machineId)?.stop();
+    this.coordinator.tick();
+  }
+
+  member(machineId: string): JujuDbMember | undefined {
+    return this.nodes.get(machineId);
+  }
+
+  members(): readonly JujuDbMember[] {
+    return [...this.nodes.values()];
+  }
+
+  setHealthy(machineId: string, healthy: boolean): void {
+    const node = this.nodes.get(machineId);
+    if (!node) return;
+    node.healthy = healthy;
+    this.coordinator.tick();
+  }
+
+  async close(): Promise<void> {
+    this.coordinator.stop();
+    await Promise.all([...this.nodes.values()].map((n) => n.stop()));
+  }
+}
+
+export const createJujuDbCluster: CreateJujuDbCluster = async (options) => new JujuDbClusterImpl(options);

@@ -1,0 +1,160 @@
+/**
+ * The replication log (`local.oplog.rs`). Entries are small objects that
+ * reference the document buffers they carry, so the log costs little memory
+ * beyond the data itself; it is capped by the bytes it would occupy on disk.
+ * Every member keeps its own log, but replicated entries are shared objects.
+ */
+import { Long, Timestamp, deserialize, type Document } from 'bson';
+import { TYPED } from './bson-eval';
+import { appendRawFields, findElement, toBson } from './raw-bson';
+
+export type OpType = 'i' | 'u' | 'd' | 'c' | 'n';
+
+export interface OpTime {
+  readonly ts: Timestamp;
+  readonly t: number;
+}
+
+export interface OplogEntry {
+  readonly ts: Timestamp;
+  readonly t: number;
+  readonly op: OpType;
+  readonly ns: string;
+  /** Raw BSON `o` (the inserted/replacement document, `{_id}` for deletes, the command for `c`). */
+  readonly o: Buffer;
+  /** Raw BSON `o2` (`{_id}` for updates). */
+  readonly o2?: Buffer | undefined;
+  readonly wall: Date;
+  /** Sort key of `ts`: (seconds << 32) | increment. */
+  readonly key: bigint;
+}
+
+export const NULL_OPTIME: OpTime = { ts: new Timestamp({ t: 0, i: 0 }), t: -1 };
+
+export function tsKey(ts: Timestamp): bigint {
+  return (BigInt(ts.t) << 32n) | BigInt(ts.i);
+}
+
+export function compareOpTime(a: OpTime, b: OpTime): number {
+  const ka = tsKey(a.ts);
+  const kb = tsKey(b.ts);
+  if (ka !== kb) return ka < kb ? -1 : 1;
+  return a.t - b.t;
+}
+
+export function makeEntry(e: Omit<OplogEntry, 'key'>): OplogEntry {
+  return { ...e, key: tsKey(e.ts) };
+}
+
+/** The entry as stored/returned (`{ts, t, h, v, op, ns, wall, o, o2}`). */
+export function serializeEntry(e: OplogEntry, extra?: Document): Buffer {
+  const base = toBson({ ...extra, ts: e.ts, t: Long.fromNumber(e.t), h: Long.fromNumber(0), v: 2, op: e.op, ns: e.ns, wall: e.wall });
+  const fields: [string, Buffer][] = [['o', e.o]];
+  if (e.o2) fields.push(['o2', e.o2]);
+  return appendRawFields(base, fields);
+}
+
+/** Parse a serialised entry back (journal replay). */
+export function parseEntry(raw: Buffer): OplogEntry {
+  const d = deserialize(raw, { ...TYPED, fieldsAsRaw: { o: true, o2: true } });
+  const oEl = findElement(raw, 'o')!;
+  const o2El = findElement(raw, 'o2');
+  return makeEntry({
+    ts: d.ts as Timestamp,
+    t: Number(d.t),
+    op: d.op as OpType,
+    ns: d.ns as string,
+    o: Buffer.from(raw.subarray(oEl.valueStart, oEl.end)),
+    o2: o2El ? Buffer.from(raw.subarray(o2El.valueStart, o2El.end)) : undefined,
+    wall: d.wall as Date,
+  });
+}
+
+export function entryOpTime(e: OplogEntry): OpTime {
+  return { ts: e.ts, t: e.t };
+}
+
+export class Oplog {
+  private entries: OplogEntry[] = [];
+  private start = 0;
+  private bytes = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  get length(): number {
+    return this.entries.length - this.start;
+  }
+
+  first(): OplogEntry | undefined {
+    return this.entries[this.start];
+  }
+
+  last(): OplogEntry | undefined {
+    return this.length > 0 ? this.entries[this.entries.length - 1] : undefined;
+  }
+
+  at(i: number): OplogEntry | undefined {
+    return this.entries[this.start + i];
+  }
+
+  push(e: OplogEntry): void {
+    this.entries.push(e);
+    this.bytes += entrySize(e);
+    while (this.bytes > this.maxBytes && this.length > 1) {
+      this.bytes -= entrySize(this.entries[this.start]!);
+      this.entries[this.start] = undefined as unknown as OplogEntry;
+      this.start++;
+    }
+    if (this.start > 4096 && this.start > this.entries.length / 2) {
+      this.entries = this.entries.slice(this.start);
+      this.start = 0;
+    }
+  }
+
+  clear(): void {
+    this.entries = [];
+    this.start = 0;
+    this.bytes = 0;
+  }
+
+  /** Index (relative) of the first entry with ts key >= `key`. */
+  lowerBound(key: bigint): number {
+    let lo = this.start;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.entries[mid]!.key < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - this.start;
+  }
+
+  /** Index (relative) of the entry with exactly this optime, or -1. */
+  indexOf(ot: OpTime): number {
+    const i = this.lowerBound(tsKey(ot.ts));
+    const e = this.at(i);
+    return e && e.key === tsKey(ot.ts) && e.t === ot.t ? i : -1;
+  }
+
+  *iterate(from = 0, reverse = false): Generator<OplogEntry> {
+    if (reverse) {
+      for (let i = this.length - 1; i >= from; i--) yield this.at(i)!;
+    } else {
+      for (let i = from; i < this.length; i++) yield this.at(i)!;
+    }
+  }
+
+  /** Entries shared with another member (initial sync). */
+  copyFrom(other: Oplog): void {
+    this.clear();
+    for (const e of other.iterate()) this.push(e);
+  }
+
+  sizeBytes(): number {
+    return this.bytes;
+  }
+}
+
+function entrySize(e: OplogEntry): number {
+  return 100 + e.ns.length + e.o.length + (e.o2?.length ?? 0);
+}
