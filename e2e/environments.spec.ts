@@ -22,11 +22,14 @@ test.describe('environment switcher', () => {
     const alert = app.main.getByRole('alert');
     await expect(alert).toContainText(`The environment “${FIXTURE.malformed}” cannot be used.`);
     await expect(alert).toContainText('Choose another environment');
-    await expect(app.environmentSwitcher).toHaveAttribute('aria-invalid', 'true');
+    await expect(alert).toContainText(`${FIXTURE.malformed}.jenv`);
+    // It is not taken as the selection: the switcher stays on a healthy one.
+    await expect(app.environmentSwitcher).not.toHaveValue(`juju:${FIXTURE.malformed}`);
+    await expect(app.environmentSwitcher).toHaveAttribute('aria-invalid', 'false');
 
     await app.selectEnvironment('prod (Juju)');
     await expect(app.main.getByRole('alert')).toHaveCount(0);
-    await expect(app.environmentSwitcher).toHaveAttribute('aria-invalid', 'false');
+    await expect(app.environmentSwitcher).toHaveValue('juju:prod');
   });
 });
 

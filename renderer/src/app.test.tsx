@@ -30,7 +30,18 @@ describe('app shell', () => {
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('The environment “broken” cannot be used.');
     expect(alert.textContent).toContain('is not valid YAML');
-    expect(alert.textContent).toContain('Choose another environment');
+    expect(alert.textContent).toContain('Choose another environment in the switcher, or fix /home/op/.juju/environments/broken.jenv');
+    // Main refused it, so the healthy selection stays.
+    expect(screen.getByRole('combobox', { name: 'Environment' })).toHaveProperty('value', 'sandbox');
+
+    fireEvent.change(screen.getByRole('combobox', { name: 'Environment' }), { target: { value: 'sandbox' } });
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
+  });
+
+  it('explains an unusable environment that main reports as selected', async () => {
+    const api = createFakeApi({ environments: [brokenJenv], selectedId: 'juju:broken' });
+    await renderWithStore(<App />, api);
+    expect(screen.getByRole('alert').textContent).toContain('The environment “broken” cannot be used.');
     expect(screen.getByRole('combobox', { name: 'Environment' }).getAttribute('aria-invalid')).toBe('true');
   });
 
@@ -39,7 +50,9 @@ describe('app shell', () => {
     await renderWithStore(<App />, api);
     api.failNext('environments.select', { code: 'busy', message: 'A backup is running on sandbox. Wait for it to finish.' });
     fireEvent.change(screen.getByRole('combobox', { name: 'Environment' }), { target: { value: 'juju:prod' } });
-    expect((await screen.findByRole('alert')).textContent).toContain('A backup is running on sandbox.');
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('Quorum could not switch to prod.');
+    expect(alert.textContent).toContain('A backup is running on sandbox.');
   });
 
   it('navigates between sections and marks the current one', async () => {

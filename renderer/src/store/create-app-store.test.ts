@@ -62,7 +62,7 @@ describe('environments slice', () => {
     await store.getState().loadEnvironments();
     await store.getState().selectEnvironment('juju:missing');
     expect(store.getState().environments.selectedId).toBe('sandbox');
-    expect(store.getState().environments.selectError?.code).toBe('not-found');
+    expect(store.getState().environments.selectError).toMatchObject({ id: 'juju:missing', error: { code: 'not-found' } });
     await store.getState().selectEnvironment('juju:prod');
     expect(store.getState().environments.selectedId).toBe('juju:prod');
     expect(store.getState().environments.selectError).toBeNull();

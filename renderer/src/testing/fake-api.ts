@@ -112,9 +112,12 @@ export function createFakeApi(options: { environments?: readonly Environment[]; 
         return list();
       case 'environments.select': {
         const { id } = request as RequestOf<'environments.select'>;
-        if (!environments.some((environment) => environment.id === id)) {
+        const environment = environments.find((candidate) => candidate.id === id);
+        if (environment === undefined) {
           throw { code: 'not-found', message: `No environment "${id}". Refresh the list and pick another.` };
         }
+        // As main does: an environment that cannot be used is never selected.
+        if (environment.error !== null) throw environment.error;
         selectedId = id;
         return list();
       }

@@ -2,7 +2,7 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../app';
-import { createFakeApi, type FakeApi } from '../../testing/fake-api';
+import { createFakeApi, jujuEnvironment, type FakeApi } from '../../testing/fake-api';
 import { renderWithStore } from '../../testing/render-app';
 
 afterEach(cleanup);
@@ -117,6 +117,19 @@ describe('manage environments', () => {
     expect(within(dialog).getByText('No environments added by hand yet.')).toBeTruthy();
     const switcher = screen.getByRole('combobox', { name: 'Environment' });
     expect(within(switcher).queryByRole('option', { name: 'lab (manual)' })).toBeNull();
+  });
+
+  it('shows an unreadable manual store as an error, with nothing to edit', async () => {
+    const unreadable = jujuEnvironment('manual-store', {
+      id: 'manual-store',
+      kind: 'manual',
+      error: { code: 'environment-invalid', message: 'environments.json is not valid JSON. Fix or delete it.' },
+    });
+    await renderWithStore(<App />, createFakeApi({ environments: [unreadable] }));
+    const dialog = openDialog();
+    expect(within(dialog).getByText('environments.json is not valid JSON. Fix or delete it.')).toBeTruthy();
+    expect(within(dialog).queryByRole('button', { name: 'Edit manual-store' })).toBeNull();
+    expect(within(dialog).queryByRole('button', { name: 'Remove manual-store' })).toBeNull();
   });
 
   it('closes on Escape and gives focus back to the button that opened it', async () => {

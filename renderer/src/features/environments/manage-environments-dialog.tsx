@@ -15,7 +15,15 @@ function ManualEnvironmentList({ environments, onEdit, onRemove }: { environment
   if (environments.length === 0) return <p className="muted">No environments added by hand yet.</p>;
   return (
     <ul className="environment-list" aria-label="Environments added by hand">
-      {environments.map((environment) => (
+      {environments.map((environment) =>
+        environment.error !== null ? (
+          <li key={environment.id} className="environment-row">
+            <div className="notice notice-error">
+              <p className="notice-title">{environment.name} cannot be read.</p>
+              <p>{environment.error.message}</p>
+            </div>
+          </li>
+        ) : (
         <li key={environment.id} className="environment-row">
           <div>
             <p className="environment-name">{environment.name}</p>
@@ -31,7 +39,8 @@ function ManualEnvironmentList({ environments, onEdit, onRemove }: { environment
             </button>
           </div>
         </li>
-      ))}
+        ),
+      )}
     </ul>
   );
 }

@@ -18,8 +18,8 @@ export interface EnvironmentsSlice {
     readonly selectedId: string | null;
     /** Why the list could not be loaded. */
     readonly loadError: SerializedError | null;
-    /** Why the last selection was refused (shown beside the switcher). */
-    readonly selectError: SerializedError | null;
+    /** The last selection main refused, and why (shown above the page). */
+    readonly selectError: { readonly id: string; readonly error: SerializedError } | null;
   };
   loadEnvironments(): Promise<void>;
   selectEnvironment(id: string): Promise<void>;
@@ -61,7 +61,7 @@ export const createEnvironmentsSlice: SliceFactory<EnvironmentsSlice> = (api) =>
       get().applyEnvironmentList(result.value);
       set((state) => ({ environments: { ...state.environments, selectError: null } }));
     } else {
-      set((state) => ({ environments: { ...state.environments, selectError: result.error } }));
+      set((state) => ({ environments: { ...state.environments, selectError: { id, error: result.error } } }));
     }
   },
 
