@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Result } from './envelope';
 import { appEvents, appRequests } from './channels/app';
+import { connectionEvents, connectionRequests } from './channels/connection';
 import { environmentEvents, environmentRequests } from './channels/environments';
 import { sandboxRequests } from './channels/sandbox';
 import { topologyEvents, topologyRequests } from './channels/topology';
@@ -17,6 +18,7 @@ import { topologyEvents, topologyRequests } from './channels/topology';
 export const requests = {
   ...appRequests,
   ...environmentRequests,
+  ...connectionRequests,
   ...topologyRequests,
   ...sandboxRequests,
 } as const;
@@ -24,6 +26,7 @@ export const requests = {
 export const events = {
   ...appEvents,
   ...environmentEvents,
+  ...connectionEvents,
   ...topologyEvents,
 } as const;
 

@@ -1,0 +1,339 @@
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import type { MongoClient } from 'mongodb';
+import type { ParsedKey } from 'ssh2';
+import { QuorumError, serializeError, type SerializedError } from '../../../shared/errors';
+import type { SecretRegistry } from '../../../shared/redact';
+import type { RemoteCommand } from '../../../shared/remote-commands';
+import type { SshEndpoint } from '../environments/target';
+import { describeError, type Logger } from '../log';
+import { connectJujuDb } from '../mongo/mongo-client';
+import { translateMongoError } from '../mongo/mongo-errors';
+import { MongoTunnel } from '../mongo/tunnel';
+import type { ExecHandle, ExecOptions, RunOptions } from '../ssh/exec';
+import type { KnownHostsStore } from '../ssh/known-hosts-store';
+import { SshClient } from '../ssh/ssh-client';
+import type { SshPeer } from '../ssh/ssh-errors';
+import { readAgentConf, type AgentConfInfo, type AgentCredentials } from './agent-conf';
+import { backoffDelay, type BackoffOptions } from './backoff';
+
+/**
+ * One state server (or any machine) of an environment: its SSH connection,
+ * its agent.conf, and lazily a tunnel plus a MongoClient authenticated as the
+ * machine agent. The session outlives connection drops: it reconnects with
+ * backoff, keeps its tunnel's port, and the MongoClient it handed out keeps
+ * working once SSH is back (the driver reopens pooled connections).
+ *
+ * States: `connecting` (first attempt, or after the operator acted),
+ * `connected`, `unreachable` (transient; retried with backoff), `error`
+ * (needs the operator: host key, key passphrase, refused key, agent.conf).
+ */
+
+export type SessionState = 'connecting' | 'connected' | 'unreachable' | 'error';
+
+export interface SessionStatus {
+  readonly address: string;
+  readonly state: SessionState;
+  readonly machineId: string | null;
+  readonly error: SerializedError | null;
+}
+
+/** What a session needs from its environment connection. */
+export interface SessionContext {
+  readonly environmentId: string;
+  readonly username: string;
+  readonly keyFile: string;
+  readonly caCertPem: string | null;
+  readonly knownHosts: KnownHostsStore;
+  readonly secrets: SecretRegistry;
+  readonly logger: Logger;
+  readonly backoff: BackoffOptions;
+  readonly sshReadyTimeoutMs?: number;
+  readonly keepaliveIntervalMs?: number;
+  /** Loads (and caches) the environment's private key; rejects with passphrase-required etc. */
+  loadKey(): Promise<ParsedKey>;
+  /** Fingerprint vouched for this address, or null. */
+  vouchedFingerprint(address: string): string | null;
+}
+
+export interface SessionEvents {
+  changed: [SessionStatus];
+}
+
+/** Errors that go away on their own (machine rebooting, network blip) and are retried with backoff. */
+function isTransient(error: QuorumError): boolean {
+  return error.code === 'host-unreachable' || error.code === 'timeout';
+}
+
+export class StateServerSession extends EventEmitter<SessionEvents> {
+  readonly address: string;
+  readonly endpoint: SshEndpoint;
+  readonly #ctx: SessionContext;
+  #state: SessionState = 'connecting';
+  #error: QuorumError | null = null;
+  #ssh: SshClient | null = null;
+  #info: AgentConfInfo | null = null;
+  #credentials: AgentCredentials | null = null;
+  #attempt: Promise<void> | null = null;
+  #failures = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #tunnel: MongoTunnel | null = null;
+  #mongo: Promise<MongoClient> | null = null;
+  #closed = false;
+  readonly #abort = new AbortController();
+
+  constructor(address: string, endpoint: SshEndpoint, ctx: SessionContext) {
+    super();
+    this.address = address;
+    this.endpoint = endpoint;
+    this.#ctx = ctx;
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+  get error(): QuorumError | null {
+    return this.#error;
+  }
+  /** Machine id from agent.conf (`0` for machine-0); null until first read. */
+  get machineId(): string | null {
+    return this.#info?.machineId ?? null;
+  }
+  /** The public part of agent.conf (no secrets); null until first read. */
+  get agentConf(): AgentConfInfo | null {
+    return this.#info;
+  }
+  get peer(): SshPeer {
+    return { address: this.address, host: this.endpoint.host, port: this.endpoint.port, username: this.#ctx.username, keyFile: this.#ctx.keyFile };
+  }
+
+  status(): SessionStatus {
+    return { address: this.address, state: this.#state, machineId: this.machineId, error: this.#error ? serializeError(this.#error) : null };
+  }
+
+  #set(state: SessionState, error: QuorumError | null): void {
+    const before = this.status();
+    this.#state = state;
+    this.#error = error;
+    const after = this.status();
+    if (before.state !== after.state || before.machineId !== after.machineId || before.error?.message !== after.error?.message) {
+      this.emit('changed', after);
+    }
+  }
+
+  /** Starts connecting if nothing is under way (no-op while connected or waiting for a retry). */
+  start(): void {
+    if (this.#closed || this.#ssh || this.#attempt || this.#timer) return;
+    this.#attempt = this.#connectOnce().finally(() => (this.#attempt = null));
+  }
+
+  /** Retries now, e.g. after the operator trusted a key or gave a passphrase. */
+  reconnect(): void {
+    if (this.#closed || this.#ssh) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#failures = 0;
+    if (this.#state === 'error') this.#set('connecting', null);
+    this.start();
+  }
+
+  async #connectOnce(): Promise<void> {
+    if (this.#state !== 'unreachable') this.#set('connecting', null);
+    let ssh: SshClient | null = null;
+    try {
+      const privateKey = await this.#ctx.loadKey();
+      ssh = await SshClient.connect({
+        peer: this.peer,
+        privateKey,
+        knownHosts: this.#ctx.knownHosts,
+        vouchedFingerprint: this.#ctx.vouchedFingerprint(this.address),
+        secrets: this.#ctx.secrets,
+        logger: this.#ctx.logger,
+        readyTimeoutMs: this.#ctx.sshReadyTimeoutMs,
+        keepaliveIntervalMs: this.#ctx.keepaliveIntervalMs,
+        signal: this.#abort.signal,
+      });
+      const conf = await readAgentConf(ssh, this.address, this.#ctx.secrets, this.#abort.signal);
+      if (this.#closed) {
+        await ssh.close();
+        return;
+      }
+      if (this.#credentials && this.#credentials.statepassword !== conf.credentials.statepassword) {
+        // The machine's password changed (e.g. restored): clients made with the old one must go.
+        void this.#dropMongo();
+      }
+      this.#info = conf.info;
+      this.#credentials = conf.credentials;
+      this.#ssh = ssh;
+      this.#failures = 0;
+      ssh.once('close', (error) => this.#onDrop(ssh!, error));
+      this.#ctx.logger.info(`connected to ${this.address} (machine ${conf.info.machineId})`);
+      this.#set('connected', null);
+    } catch (error) {
+      await ssh?.close().catch(() => undefined);
+      if (this.#closed) return;
+      const qe =
+        error instanceof QuorumError
+          ? error
+          : new QuorumError('internal', `Connecting to ${this.address} failed unexpectedly. The details are in the log.`, { cause: error });
+      if (!(error instanceof QuorumError)) this.#ctx.logger.error(`connect ${this.address}: ${describeError(error)}`);
+      if (isTransient(qe)) {
+        this.#set('unreachable', qe);
+        this.#scheduleRetry();
+      } else {
+        this.#ctx.logger.warn(`cannot connect to ${this.address}: ${qe.code}`);
+        this.#set('error', qe);
+      }
+    }
+  }
+
+  #scheduleRetry(): void {
+    if (this.#closed) return;
+    const delay = backoffDelay(this.#failures++, this.#ctx.backoff);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.start();
+    }, delay);
+    this.#timer.unref();
+  }
+
+  #onDrop(ssh: SshClient, error: QuorumError | null): void {
+    if (this.#ssh !== ssh) return;
+    this.#ssh = null;
+    if (this.#closed) return;
+    this.#ctx.logger.warn(`lost the SSH connection to ${this.address}`);
+    this.#set('unreachable', error ?? new QuorumError('host-unreachable', `The SSH connection to ${this.address} was closed.`));
+    this.#scheduleRetry();
+  }
+
+  /**
+   * Resolves once connected (agent.conf read). While an attempt is under way
+   * it waits for it; otherwise it rejects at once with the current error,
+   * so callers never hammer an unreachable host themselves.
+   */
+  async whenConnected(): Promise<this> {
+    if (this.#closed) throw this.#closedError();
+    if (this.#ssh) return this;
+    this.start();
+    if (this.#attempt) await this.#attempt;
+    if (this.#ssh) return this;
+    throw this.#error ?? this.#closedError();
+  }
+
+  #closedError(): QuorumError {
+    return new QuorumError('cancelled', `The connection to ${this.address} was closed (the environment was switched or Quorum is quitting).`);
+  }
+
+  async #client(): Promise<SshClient> {
+    await this.whenConnected();
+    return this.#ssh!;
+  }
+
+  /** Streams one remote command (see `SshClient.exec`). */
+  async exec(command: RemoteCommand, options?: ExecOptions): Promise<ExecHandle> {
+    return (await this.#client()).exec(command, options);
+  }
+
+  /** Runs one remote command and buffers its small output (see `SshClient.run`). */
+  async run(command: RemoteCommand, options?: RunOptions): Promise<Buffer> {
+    return (await this.#client()).run(command, options);
+  }
+
+  /** A `direct-tcpip` channel from the machine to `host:port`. */
+  async forwardOut(host: string, port: number): Promise<Duplex> {
+    return (await this.#client()).forwardOut(host, port);
+  }
+
+  /**
+   * The official driver connected to this machine's juju-db through the SSH
+   * tunnel, authenticated as the machine agent. One client per session,
+   * reused across SSH reconnects; do not close it (the session does).
+   */
+  async mongo(): Promise<MongoClient> {
+    await this.whenConnected();
+    if (!this.#mongo) {
+      const attempt = this.#openMongo();
+      this.#mongo = attempt;
+      attempt.catch(() => {
+        if (this.#mongo === attempt) this.#mongo = null;
+      });
+    }
+    return this.#mongo;
+  }
+
+  async #openMongo(): Promise<MongoClient> {
+    this.#tunnel ??= await MongoTunnel.open(async () => {
+      if (!this.#ssh) throw new QuorumError('host-unreachable', `No SSH connection to ${this.address}.`);
+      return this.#ssh.forwardOut('127.0.0.1', 37017);
+    });
+    const info = this.#info!;
+    const credentials = this.#credentials!;
+    const caPem = this.#ctx.caCertPem ?? info.cacert;
+    return connectJujuDb(
+      { port: this.#tunnel.port, user: info.tag, password: credentials.statepassword, caPem },
+      { address: this.address, user: info.tag, caSource: this.#ctx.caCertPem ? 'the environment configuration' : 'agent.conf cacert' },
+      this.#ctx.secrets,
+    );
+  }
+
+  /**
+   * Runs `fn` with this machine's MongoClient and turns whatever it throws
+   * into an operator-facing error: the session's own error when SSH is down,
+   * a translated driver error otherwise.
+   */
+  async withMongo<T>(fn: (client: MongoClient) => Promise<T>): Promise<T> {
+    const client = await this.mongo();
+    try {
+      return await fn(client);
+    } catch (error) {
+      if (!this.#ssh && this.#error) throw this.#error;
+      throw translateMongoError(error, { address: this.address, user: this.#info?.tag ?? 'machine agent' }, this.#ctx.secrets);
+    }
+  }
+
+  /**
+   * The agent's secrets, for the few main-process services that need them
+   * (backup's mongodump identity, restore's admin login). Kept out of every
+   * other API so they cannot drift into a serialised object.
+   */
+  async withAdminCredentials<T>(fn: (credentials: AgentCredentials, info: AgentConfInfo) => Promise<T>): Promise<T> {
+    await this.whenConnected();
+    return fn(this.#credentials!, this.#info!);
+  }
+
+  async #dropMongo(): Promise<void> {
+    const pending = this.#mongo;
+    this.#mongo = null;
+    if (!pending) return;
+    const client = await pending.catch(() => null);
+    if (client) await closeWithin(client, 3_000);
+  }
+
+  /** Closes the MongoClient, the tunnel and the SSH connection; the session cannot be used afterwards. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#abort.abort();
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#attempt?.catch(() => undefined);
+    await this.#dropMongo();
+    await this.#tunnel?.close();
+    this.#tunnel = null;
+    const ssh = this.#ssh;
+    this.#ssh = null;
+    await ssh?.close();
+    this.removeAllListeners();
+  }
+}
+
+async function closeWithin(client: MongoClient, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    client.close().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}

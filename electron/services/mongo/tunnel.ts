@@ -1,0 +1,83 @@
+import net from 'node:net';
+import { once } from 'node:events';
+import type { Duplex } from 'node:stream';
+
+/**
+ * A local TCP listener on 127.0.0.1:0 whose connections are piped into SSH
+ * `direct-tcpip` channels to juju-db (127.0.0.1:37017 on the machine). The
+ * official driver then connects to the listener as to any mongod; TLS runs
+ * end to end inside the tunnel, so the SSH hop never sees plaintext.
+ *
+ * The channel opener is asked for a fresh channel per connection, so the
+ * tunnel keeps working across SSH reconnects: the driver's pool simply sees
+ * some connections drop and opens new ones.
+ */
+export class MongoTunnel {
+  readonly #server: net.Server;
+  readonly #sockets = new Set<net.Socket>();
+  readonly #channels = new Set<Duplex>();
+  #port = 0;
+  #closed = false;
+
+  private constructor(openChannel: () => Promise<Duplex>) {
+    this.#server = net.createServer({ pauseOnConnect: true }, (socket) => this.#accept(socket, openChannel));
+  }
+
+  /** Starts listening; `openChannel` opens one forwarded channel (e.g. `ssh.forwardOut('127.0.0.1', 37017)`). */
+  static async open(openChannel: () => Promise<Duplex>): Promise<MongoTunnel> {
+    const tunnel = new MongoTunnel(openChannel);
+    tunnel.#server.listen({ host: '127.0.0.1', port: 0 });
+    await once(tunnel.#server, 'listening');
+    tunnel.#port = (tunnel.#server.address() as net.AddressInfo).port;
+    return tunnel;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  /** Connections currently piped (for tests and diagnostics). */
+  get activeConnections(): number {
+    return this.#sockets.size;
+  }
+
+  #accept(socket: net.Socket, openChannel: () => Promise<Duplex>): void {
+    if (this.#closed) {
+      socket.destroy();
+      return;
+    }
+    this.#sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.once('close', () => this.#sockets.delete(socket));
+    openChannel().then(
+      (channel) => {
+        if (this.#closed || socket.destroyed) {
+          channel.destroy();
+          return;
+        }
+        this.#channels.add(channel);
+        channel.on('error', () => socket.destroy());
+        channel.once('close', () => {
+          this.#channels.delete(channel);
+          socket.destroy();
+        });
+        socket.once('close', () => channel.destroy());
+        socket.pipe(channel).pipe(socket);
+        socket.resume();
+      },
+      // No SSH session right now: the driver sees the connection close and retries.
+      () => socket.destroy(),
+    );
+  }
+
+  /** Stops listening and cuts every piped connection. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const s of this.#sockets) s.destroy();
+    for (const c of this.#channels) c.destroy();
+    this.#sockets.clear();
+    this.#channels.clear();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+}
