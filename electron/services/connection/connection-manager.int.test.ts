@@ -1,0 +1,170 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QuorumError } from '../../../shared/errors';
+import { SecretRegistry } from '../../../shared/redact';
+import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
+import { targetForSandbox } from '../environments/targets';
+import type { ConnectionTarget } from '../environments/target';
+import { createMemoryLogger } from '../log';
+import { ConnectionManager } from './connection-manager';
+import type { EnvironmentConnection } from './environment-connection';
+
+/**
+ * The connection layer against the real sandbox: SSH to each state server
+ * with vouched host keys, agent.conf over SSH, the official driver through
+ * the tunnel with TLS verified and SCRAM as machine-N, reconnect after a
+ * power cycle, unreachable reported while powered off, a rotated host key
+ * refused, and a close that leaves no sockets behind.
+ */
+
+let home: string;
+let sandbox: Sandbox;
+let target: ConnectionTarget;
+const secrets = new SecretRegistry();
+const logger = createMemoryLogger(secrets);
+let manager: ConnectionManager;
+let env: EnvironmentConnection;
+let baselineHandles = 0;
+
+function addressOf(id: string): string {
+  return sandbox.describe().machines.find((m) => m.id === id)!.address;
+}
+
+/** Open TCP handles (sockets and servers) of this process. */
+function tcpHandles(): number {
+  return process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TCPServerWrap').length;
+}
+
+async function eventually<T>(probe: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < end) {
+    try {
+      last = await probe();
+      if (ok(last)) return last;
+    } catch {
+      // keep polling
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`condition not met in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+}
+
+beforeAll(async () => {
+  home = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-conn-'));
+  sandbox = await startSandbox({ home });
+  target = targetForSandbox(sandbox.describe());
+  baselineHandles = tcpHandles();
+  manager = new ConnectionManager({ quorumHome: home, secrets, logger, backoff: { initialMs: 200, maxMs: 1_000 } });
+  env = manager.open(target);
+});
+
+afterAll(async () => {
+  await manager?.close();
+  await sandbox?.stop();
+  await fs.rm(home, { recursive: true, force: true });
+});
+
+describe('connection layer against the sandbox', () => {
+  it('connects to every state server, trusting the vouched host keys, and reads agent.conf', async () => {
+    const sessions = await Promise.all(target.stateServers.map((s) => env.stateServer(s.address)));
+    expect(sessions.map((s) => s.machineId)).toEqual(['0', '1', '2']);
+    const info = sessions[0]!.agentConf!;
+    expect(info.tag).toBe('machine-0');
+    expect(info.jobs).toContain('JobManageEnviron');
+    expect(info.stateport).toBe(37017);
+    expect(info.cacert).toContain('BEGIN CERTIFICATE');
+    expect(info.environmentUuid).toBe(sandbox.describe().environment.uuid);
+    // Nothing secret in the public part.
+    expect(JSON.stringify(info)).not.toMatch(/password|PRIVATE KEY/i);
+    const knownHosts = await fs.readFile(path.join(home, 'known_hosts'), 'utf8');
+    expect(knownHosts.trim().split('\n')).toHaveLength(3);
+    for (const s of target.stateServers) expect(knownHosts).toContain(`[127.0.0.1]:${s.ssh.port} ssh-ed25519 `);
+    // The credentials are reachable only through the narrow method, and are registered secrets.
+    const password = await sessions[0]!.withAdminCredentials(async (c) => c.statepassword);
+    expect(secrets.has(password)).toBe(true);
+    expect(JSON.stringify(env.status())).not.toContain(password);
+    expect(env.status().stateServers.every((s) => s.state === 'connected')).toBe(true);
+  });
+
+  it('reuses one session per state server', async () => {
+    const a = await env.stateServer(addressOf('1'));
+    const b = await env.stateServer(addressOf('1'));
+    expect(a).toBe(b);
+  });
+
+  it('talks to juju-db through the tunnel with TLS verified and SCRAM as machine-N', async () => {
+    const session = await env.stateServer(addressOf('0'));
+    const client = await session.mongo();
+    expect(await session.mongo()).toBe(client);
+    const status = await session.withMongo((c) => c.db('admin').command({ replSetGetStatus: 1 }));
+    expect(status.set).toBe('juju');
+    expect(status.members).toHaveLength(3);
+    const who = await session.withMongo((c) => c.db('admin').command({ connectionStatus: 1 }));
+    expect(who.authInfo.authenticatedUsers).toEqual([{ user: 'machine-0', db: 'admin' }]);
+    const machines = await session.withMongo((c) => c.db('juju').collection('machines').find({}).toArray());
+    expect(machines.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('reports a powered-off machine as unreachable without throwing at every call, then reconnects when it is back', async () => {
+    const address = addressOf('2');
+    const session = await env.stateServer(address);
+    const client = await session.mongo();
+    await sandbox.powerOff('2');
+    await eventually(
+      () => session.state,
+      (s) => s === 'unreachable',
+    );
+    expect(session.error?.code).toBe('host-unreachable');
+    expect(session.error?.message).toMatch(/Could not reach|was lost/);
+    // A caller gets the current error at once rather than a new connection attempt.
+    const t0 = Date.now();
+    await expect(env.stateServer(address)).rejects.toMatchObject({ code: 'host-unreachable' });
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    const status = env.status().stateServers.find((s) => s.address === address)!;
+    expect(status.state).toBe('unreachable');
+    expect(status.error?.message).toContain(address);
+
+    await sandbox.powerOn('2');
+    await eventually(
+      () => session.state,
+      (s) => s === 'connected',
+    );
+    // The MongoClient handed out before the power cycle works again through the same tunnel.
+    const ping = await eventually(
+      () => client.db('admin').command({ ping: 1 }),
+      (r) => r.ok === 1,
+    );
+    expect(ping.ok).toBe(1);
+  });
+
+  it('refuses a rotated host key with both fingerprints', async () => {
+    const address = addressOf('1');
+    const session = await env.stateServer(address);
+    const before = sandbox.describe().machines.find((m) => m.id === '1')!.hostKeyFingerprint;
+    const after = await sandbox.rotateHostKey('1');
+    await eventually(
+      () => session.state,
+      (s) => s === 'error',
+    );
+    const error = session.error as QuorumError;
+    expect(error.code).toBe('host-key-changed');
+    expect(error.message).toContain(before);
+    expect(error.message).toContain(after);
+    expect(error.message).toContain(path.join(home, 'known_hosts'));
+  });
+
+  it('closes every SSH client, tunnel and MongoClient, leaving no sockets', async () => {
+    expect(tcpHandles()).toBeGreaterThan(baselineHandles);
+    await manager.close();
+    // Back to what the sandbox alone holds: our sockets and tunnel listeners are gone, and so are the sandbox's ends of them.
+    await eventually(
+      () => tcpHandles(),
+      (n) => n <= baselineHandles,
+      5_000,
+    );
+    expect(manager.current).toBeNull();
+  });
+});
