@@ -230,7 +230,12 @@ describe('sandbox environment', () => {
     expect(conf.jobs).toEqual(['JobHostUnits']);
   });
 
-  it('keeps identities, ports, host keys and data across a restart', async () => {
+  it('refuses a second sandbox on the same home', async () => {
+    await expect(startSandbox({ home })).rejects.toMatchObject({ code: 'busy' });
+  });
+
+  it('keeps identities, ports, host keys, power state and data across a restart', async () => {
+    await sandbox.powerOff('3');
     const before = sandbox.describe();
     await sandbox.stop();
     sandbox = await startSandbox({ home });
@@ -238,10 +243,12 @@ describe('sandbox environment', () => {
     expect(sandbox.startInfo.created).toBe(false);
     const after = sandbox.describe();
     expect(after.environment).toEqual(before.environment);
-    expect(after.machines.map((m) => [m.id, m.ssh.port, m.hostKeyFingerprint])).toEqual(
-      before.machines.map((m) => [m.id, m.ssh.port, m.hostKeyFingerprint]),
+    expect(after.machines.map((m) => [m.id, m.ssh.port, m.hostKeyFingerprint, m.powered])).toEqual(
+      before.machines.map((m) => [m.id, m.ssh.port, m.hostKeyFingerprint, m.powered]),
     );
-    d = after;
+    expect(after.machines.find((m) => m.id === '3')!.powered).toBe(false);
+    await sandbox.powerOn('3');
+    d = sandbox.describe();
     const primary = await eventually(() => primaryOf(['0', '1', '2']), 20_000, 'a primary after restart');
     const c = await member(primary);
     expect(await c.client.db('juju').collection('machines').countDocuments()).toBe(5);

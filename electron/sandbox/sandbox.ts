@@ -159,6 +159,8 @@ export async function startSandbox(options: StartSandboxOptions, deps: SandboxDe
     const startInfo: SandboxStartInfo = { created, totalMs: Math.round(performance.now() - t0), phases };
     return new RunningSandbox(layout, e, keys, cluster, machines, auth, startInfo, release);
   } catch (err) {
+    // Library messages (ENOENT, EADDRINUSE, driver errors) carry no secrets; they are what a bug report needs.
+    log(`Sandbox start failed: ${err instanceof Error ? err.message : String(err)}`);
     await Promise.all([...machines.values()].map((m) => m.shutdown().catch(() => undefined)));
     await cluster?.close().catch(() => undefined);
     await release().catch(() => undefined);
