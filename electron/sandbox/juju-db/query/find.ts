@@ -6,7 +6,7 @@
 import { type Document } from 'bson';
 import { Query, find as mingoFind } from 'mingo';
 import { compare } from 'mingo/util';
-import { evalDoc, getPath, typedDoc } from '../bson-eval';
+import { evalDoc, getPath, toEval, typedDoc } from '../bson-eval';
 import { MongoServerError } from '../errors';
 import { pickFields, toBson } from '../raw-bson';
 import { filterFields, isEmpty, sortFields } from './fields';
@@ -70,7 +70,7 @@ export function projector(projection: Document | undefined): ((raw: Buffer) => B
   if (isEmpty(projection)) return null;
   return (raw) => {
     const doc = typedDoc(raw);
-    const out = mingoFind([doc], {}, projection as never).next() as Document | undefined;
+    const out = mingoFind([doc], {}, toEval(projection) as never).next() as Document | undefined;
     return toBson(out ?? {});
   };
 }

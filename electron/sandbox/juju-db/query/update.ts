@@ -55,6 +55,15 @@ export function applyUpdate(oldRaw: Buffer, u: Document | Document[], arrayFilte
     return toBson({ _id: typed._id, ...rest });
   }
   validateOperators(u);
+  if (!insertMode) {
+    for (const op of ['$set', '$unset', '$rename', '$inc', '$mul', '$min', '$max', '$push', '$addToSet', '$pull', '$pop', '$currentDate']) {
+      const fields = u[op] as Document | undefined;
+      if (fields && Object.keys(fields).some((k) => k === '_id' || k.startsWith('_id.'))) {
+        const f = fields._id;
+        if (op !== '$set' || !evalEqual(toEval(f), toEval(typed._id))) throw immutableId();
+      }
+    }
+  }
   const { $setOnInsert, ...ops } = u;
   const effective: Document = { ...ops };
   if (insertMode && $setOnInsert) effective.$set = { ...(effective.$set as Document | undefined), ...($setOnInsert as Document) };
