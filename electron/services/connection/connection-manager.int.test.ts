@@ -1,10 +1,15 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
+import { promisify } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuorumError } from '../../../shared/errors';
 import { SecretRegistry } from '../../../shared/redact';
+import { createCertificateAuthority } from '../../sandbox/pki';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
+import { connectJujuDb } from '../mongo/mongo-client';
+import { MongoTunnel } from '../mongo/tunnel';
 import { targetForSandbox } from '../environments/targets';
 import type { ConnectionTarget } from '../environments/target';
 import { createMemoryLogger } from '../log';
@@ -108,6 +113,35 @@ describe('connection layer against the sandbox', () => {
     expect(machines.length).toBeGreaterThanOrEqual(3);
   });
 
+  it('translates a wrong password into mongo-auth-failed and a foreign CA into tls-failed, leaking neither', async () => {
+    const session = await env.stateServer(addressOf('0'));
+    const tunnel = await MongoTunnel.open(() => session.forwardOut('127.0.0.1', 37017));
+    try {
+      const wrong = 'not-the-password-0123456789';
+      secrets.add(wrong);
+      const auth = await connectJujuDb(
+        { port: tunnel.port, user: 'machine-0', password: wrong, caPem: sandbox.describe().environment.caCertPem },
+        { address: addressOf('0'), user: 'machine-0' },
+        secrets,
+      ).catch((e: unknown) => e as QuorumError);
+      expect(auth).toBeInstanceOf(QuorumError);
+      expect((auth as QuorumError).code).toBe('mongo-auth-failed');
+      expect(JSON.stringify((auth as QuorumError).toJSON())).not.toContain(wrong);
+
+      const password = await session.withAdminCredentials(async (c) => c.statepassword);
+      const tls = await connectJujuDb(
+        { port: tunnel.port, user: 'machine-0', password, caPem: createCertificateAuthority('other').certPem },
+        { address: addressOf('0'), user: 'machine-0' },
+        secrets,
+      ).catch((e: unknown) => e as QuorumError);
+      expect((tls as QuorumError).code).toBe('tls-failed');
+      expect((tls as QuorumError).message).toContain(addressOf('0'));
+      expect(JSON.stringify((tls as QuorumError).toJSON())).not.toContain(password);
+    } finally {
+      await tunnel.close();
+    }
+  });
+
   it('reports a powered-off machine as unreachable without throwing at every call, then reconnects when it is back', async () => {
     const address = addressOf('2');
     const session = await env.stateServer(address);
@@ -166,5 +200,30 @@ describe('connection layer against the sandbox', () => {
       5_000,
     );
     expect(manager.current).toBeNull();
+  });
+
+  it('asks for the passphrase of an encrypted key, then connects once it is given', async () => {
+    const encrypted = path.join(home, 'encrypted_id_rsa');
+    await fs.copyFile(target.keyFile, encrypted);
+    const passphrase = 'open sesame for the sandbox';
+    await promisify(execFile)('ssh-keygen', ['-p', '-q', '-P', '', '-N', passphrase, '-f', encrypted]);
+    const encTarget: ConnectionTarget = { ...target, keyFile: encrypted, stateServers: target.stateServers.slice(0, 1), sshEndpointFor: target.sshEndpointFor };
+    const second = new ConnectionManager({ quorumHome: home, secrets, logger, backoff: { initialMs: 200, maxMs: 1_000 } });
+    try {
+      const conn = second.open(encTarget);
+      const address = encTarget.stateServers[0]!.address;
+      await expect(conn.stateServer(address)).rejects.toMatchObject({ code: 'passphrase-required' });
+      expect(conn.status().stateServers[0]).toMatchObject({ state: 'error', error: { code: 'passphrase-required' } });
+      await expect(second.providePassphrase('sandbox', 'wrong guess!')).rejects.toMatchObject({ code: 'passphrase-required' });
+      await second.providePassphrase('sandbox', passphrase);
+      await eventually(
+        () => conn.status().stateServers[0]!.state,
+        (s) => s === 'connected',
+      );
+      expect((await conn.stateServer(address)).machineId).toBe('0');
+      expect(logger.lines.join('\n')).not.toContain(passphrase);
+    } finally {
+      await second.close();
+    }
   });
 });
