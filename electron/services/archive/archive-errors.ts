@@ -1,0 +1,27 @@
+import { QuorumError } from '../../../shared/errors';
+
+/**
+ * Turns what went wrong while reading a `.tar.gz` into `archive-invalid`
+ * with the reason an operator can act on (not gzip, corrupt, truncated, not
+ * tar, not a Juju backup).
+ */
+export function invalidArchive(file: string, reason: string, cause?: unknown): QuorumError {
+  return new QuorumError('archive-invalid', `${file} is not a usable Juju backup: ${reason}.`, {
+    details: { reason },
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** Maps a zlib or tar failure to a reason sentence. */
+export function describeReadFailure(error: unknown): string {
+  const e = error as { code?: string; message?: string; errno?: number } | null;
+  const code = e?.code ?? '';
+  const message = e?.message ?? String(error);
+  if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(message)) return 'the file is truncated (the gzip stream ends early)';
+  if (code === 'Z_DATA_ERROR' || /incorrect header check|invalid (block type|distance|stored block|code)/i.test(message)) {
+    return 'the gzip data is corrupt';
+  }
+  if (/truncated/i.test(message)) return 'the tar data is truncated';
+  if (code.startsWith('TAR_') || /tar|archive format|invalid entry/i.test(message)) return 'the contents are not a valid tar archive';
+  return 'the file could not be read';
+}

@@ -1,0 +1,121 @@
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import * as tar from 'tar';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { QuorumError } from '../../../shared/errors';
+import { TarGzFileWriter } from './tar-gz-file-writer';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'tgz-writer-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function listTar(gz: Buffer): Array<{ path: string; size: number; type: string; data: Buffer }> {
+  const out: Array<{ path: string; size: number; type: string; data: Buffer }> = [];
+  const parser = new tar.Parser({
+    strict: true,
+    onReadEntry: (e) => {
+      const parts: Buffer[] = [];
+      e.on('data', (c: Buffer) => parts.push(c));
+      e.on('end', () => out.push({ path: e.path, size: e.size, type: e.type, data: Buffer.concat(parts) }));
+    },
+  });
+  parser.end(zlib.gunzipSync(gz));
+  return out;
+}
+
+describe('TarGzFileWriter', () => {
+  it('writes entries of known and unknown size in order, 0600, with the SHA-1 of the file', async () => {
+    const finalPath = path.join(dir, 'juju-backup-20240101-000000.tar.gz');
+    const big = crypto.randomBytes(300_000);
+    const w = await TarGzFileWriter.create({ finalPath, blockSize: 64 * 1024, memoryThreshold: 100_000, tempRoot: dir });
+    await w.addDirectory('juju-backup');
+    await w.addBuffer('juju-backup/metadata.json', Buffer.from('{"ID":""}\n'));
+    const spool1 = await w.openEntry('juju-backup/dump/juju/machines.bson');
+    spool1.end(big); // spills past the threshold
+    const spool2 = await w.openEntry('juju-backup/dump/juju/units.bson');
+    spool2.end(Buffer.from('small'));
+    await w.addStream('juju-backup/root.tar', 3, Readable.from([Buffer.from('abc')]));
+    const written = await w.finish();
+
+    const file = await readFile(finalPath);
+    expect(written.size).toBe(file.length);
+    expect(written.checksum).toBe(crypto.createHash('sha1').update(file).digest('base64'));
+    expect((await stat(finalPath)).mode & 0o777).toBe(0o600);
+    expect(await readdir(dir)).toEqual(['juju-backup-20240101-000000.tar.gz']); // no .partial, no spool dir
+    const entries = listTar(file);
+    expect(entries.map((e) => e.path)).toEqual([
+      'juju-backup/',
+      'juju-backup/metadata.json',
+      'juju-backup/dump/juju/machines.bson',
+      'juju-backup/dump/juju/units.bson',
+      'juju-backup/root.tar',
+    ]);
+    expect(entries[2]!.data.equals(big)).toBe(true);
+    expect(entries[3]!.data.toString()).toBe('small');
+    // GNU tar agrees.
+    const gnu = spawnSync('tar', ['-tzf', finalPath], { encoding: 'utf8' });
+    expect(gnu.status).toBe(0);
+    expect(gnu.stdout.trim().split('\n')).toHaveLength(5);
+  });
+
+  it('handles names longer than ustar allows', async () => {
+    const finalPath = path.join(dir, 'long.tar.gz');
+    const longName = `juju-backup/dump/${'d'.repeat(120)}/${'c'.repeat(130)}.bson`;
+    const w = await TarGzFileWriter.create({ finalPath });
+    await w.addBuffer(longName, Buffer.from('x'));
+    await w.finish();
+    expect(listTar(await readFile(finalPath)).map((e) => e.path)).toEqual([longName]);
+  });
+
+  it('removes the partial file on abort and leaves nothing under the final name', async () => {
+    const finalPath = path.join(dir, 'cancelled.tar.gz');
+    const w = await TarGzFileWriter.create({ finalPath, memoryThreshold: 10, tempRoot: dir });
+    await w.addBuffer('a', crypto.randomBytes(100_000));
+    const spool = await w.openEntry('b');
+    spool.write(crypto.randomBytes(50_000));
+    await w.abort();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('fails when a known-size stream delivers fewer bytes, and cleans up', async () => {
+    const finalPath = path.join(dir, 'short.tar.gz');
+    const w = await TarGzFileWriter.create({ finalPath });
+    const added = w.addStream('x', 10, Readable.from([Buffer.from('abc')]));
+    await expect(added).rejects.toThrow(/ended after 3 of 10 bytes/);
+    await expect(w.finish()).rejects.toBeInstanceOf(QuorumError);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('refuses to overwrite an existing archive', async () => {
+    const finalPath = path.join(dir, 'exists.tar.gz');
+    const first = await TarGzFileWriter.create({ finalPath });
+    await first.finish();
+    await expect(TarGzFileWriter.create({ finalPath })).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('bounds the entries waiting to be emitted', async () => {
+    const finalPath = path.join(dir, 'bounded.tar.gz');
+    const w = await TarGzFileWriter.create({ finalPath, maxPendingEntries: 1 });
+    const s1 = await w.openEntry('one');
+    let secondOpened = false;
+    const second = w.openEntry('two').then((s) => {
+      secondOpened = true;
+      return s;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(secondOpened).toBe(false); // the first entry is still being filled
+    s1.end(Buffer.from('1'));
+    (await second).end(Buffer.from('2'));
+    await w.finish();
+    expect(listTar(await readFile(finalPath)).map((e) => e.data.toString())).toEqual(['1', '2']);
+  });
+});
