@@ -1,12 +1,11 @@
+import { createJujuDbCluster } from './juju-db/index';
 import type { CreateJujuDbCluster } from './juju-db/api';
 
 /**
- * The real juju-db, loaded on first use so the hosts can be exercised with
- * another implementation in tests and the module graph of the CLI stays lazy.
+ * The real juju-db. A function rather than a re-export so the orchestrator's
+ * tests of the hosts alone can pass another implementation through
+ * `SandboxDeps` without touching this default.
  */
 export async function loadJujuDb(): Promise<CreateJujuDbCluster> {
-  const specifier = './juju-db/index';
-  const mod = (await import(/* @vite-ignore */ specifier)) as { createJujuDbCluster?: CreateJujuDbCluster };
-  if (!mod.createJujuDbCluster) throw new Error('juju-db does not export createJujuDbCluster');
-  return mod.createJujuDbCluster;
+  return createJujuDbCluster;
 }
