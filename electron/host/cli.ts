@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAppServices } from '../services/app-services';
 import { resolveQuorumHome } from '../services/paths';
+import { childProcessStarter } from '../services/sandbox-launcher';
 import { startBrowserHost } from './server';
 
 /** Command-line options of browser mode. */
@@ -76,7 +77,13 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const home = resolveQuorumHome(process.env);
-  const services = createAppServices({ home, host: 'browser', env: process.env });
+  const services = createAppServices({
+    home,
+    host: 'browser',
+    env: process.env,
+    // Bundled: out/main/sandbox-process.js beside this file; from sources the client finds process.ts.
+    sandboxStarter: childProcessStarter(path.join(path.dirname(fileURLToPath(import.meta.url)), 'sandbox-process.js')),
+  });
   let host;
   try {
     host = await startBrowserHost({

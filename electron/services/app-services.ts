@@ -1,10 +1,12 @@
 import os from 'node:os';
 import packageJson from '../../package.json';
 import { SecretRegistry } from '../../shared/redact';
+import { createEnvironmentService, environmentHandlers, SANDBOX_ID, type EnvironmentService } from './environments/environment-service';
 import { createDispatcher, type Dispatcher } from './ipc/dispatcher';
 import { createEventHub, type EventHub } from './ipc/event-hub';
 import { createLogger, type Logger, type LogLevel } from './log';
 import { createOperationManager, operationHandlers, type OperationManager } from './operations/operation-manager';
+import { childProcessStarter, createSandboxLauncher, type SandboxLauncher, type SandboxStarter } from './sandbox-launcher';
 
 export type HostKind = 'electron' | 'browser';
 
@@ -18,6 +20,8 @@ export interface AppServicesOptions {
   readonly homedir?: string;
   /** Log to stderr too (default true). */
   readonly logToStderr?: boolean;
+  /** How to start the sandbox (default: a child process from the sources or `out/main/sandbox-process.js`). */
+  readonly sandboxStarter?: SandboxStarter;
 }
 
 /**
@@ -32,6 +36,8 @@ export interface AppServices {
   readonly dispatcher: Dispatcher;
   readonly events: EventHub;
   readonly operations: OperationManager;
+  readonly environments: EnvironmentService;
+  readonly sandbox: SandboxLauncher;
   /** Stops every service (cancels operations, stops the sandbox); idempotent. */
   close(): Promise<void>;
 }
@@ -59,6 +65,22 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     }),
   });
 
+  const sandbox = createSandboxLauncher({ home: options.home, log, start: options.sandboxStarter ?? childProcessStarter() });
+  closers.push(() => sandbox.stop());
+  const environments = createEnvironmentService({
+    home: options.home,
+    env: options.env,
+    ...(options.homedir === undefined ? {} : { homedir: options.homedir }),
+    events,
+    sandbox,
+    log,
+  });
+  dispatcher.register(environmentHandlers(environments));
+  // Selecting the sandbox warms it up in the background; a failure is logged and retried on next use.
+  environments.onSelected((id) => {
+    if (id === SANDBOX_ID) sandbox.ensureStarted().catch(() => {});
+  });
+
   let closing: Promise<void> | null = null;
   return {
     home: options.home,
@@ -67,6 +89,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     dispatcher,
     events,
     operations,
+    environments,
+    sandbox,
     close: () => {
       closing ??= (async () => {
         for (const close of closers.reverse()) {
