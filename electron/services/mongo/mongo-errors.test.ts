@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
+import { QuorumError } from '../../../shared/errors';
+import { SecretRegistry } from '../../../shared/redact';
+import { redactDriverText, translateMongoError } from './mongo-errors';
+
+const ctx = { address: '10.23.0.10', user: 'machine-0' };
+const PASSWORD = 'Zq8s0Wm3kP1vX7yB2nC5dE6f';
+
+function secrets(): SecretRegistry {
+  const s = new SecretRegistry();
+  s.add(PASSWORD);
+  return s;
+}
+
+describe('translateMongoError', () => {
+  it('maps code 18 to mongo-auth-failed', () => {
+    const error = new MongoServerError({ ok: 0, code: 18, codeName: 'AuthenticationFailed', errmsg: 'Authentication failed.' });
+    const qe = translateMongoError(error, ctx, secrets());
+    expect(qe.code).toBe('mongo-auth-failed');
+    expect(qe.message).toContain('10.23.0.10');
+    expect(qe.message).toContain('machine-0');
+  });
+
+  it('maps certificate errors, even nested under a network error, to tls-failed', () => {
+    const cause = Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' });
+    const qe = translateMongoError(new MongoNetworkError('self-signed certificate in certificate chain', { cause }), ctx, secrets());
+    expect(qe.code).toBe('tls-failed');
+    const altname = Object.assign(new Error("Hostname/IP does not match certificate's altnames"), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+    expect(translateMongoError(new MongoNetworkError('x', { cause: altname }), ctx, secrets()).code).toBe('tls-failed');
+  });
+
+  it('maps network and server-selection failures to mongo-unavailable', () => {
+    expect(translateMongoError(new MongoNetworkError('connection 1 to 127.0.0.1:40001 closed'), ctx, secrets()).code).toBe('mongo-unavailable');
+    const selection = new MongoServerSelectionError('Server selection timed out after 5000 ms', {
+      type: 'Single',
+      servers: new Map(),
+      stale: false,
+      compatible: true,
+      heartbeatFrequencyMS: 5000,
+      localThresholdMS: 15,
+      setName: null,
+      maxElectionId: null,
+      maxSetVersion: null,
+      commonWireVersion: 0,
+      logicalSessionTimeoutMinutes: null,
+    } as never);
+    expect(translateMongoError(selection, ctx, secrets()).code).toBe('mongo-unavailable');
+  });
+
+  it('finds an auth failure inside a selection error\'s server description', () => {
+    const auth = new MongoServerError({ ok: 0, code: 18, errmsg: 'Authentication failed.' });
+    const selection = Object.assign(new MongoServerSelectionError('Server selection timed out', { servers: new Map([['a', { error: auth }]]) } as never));
+    expect(translateMongoError(selection, ctx, secrets()).code).toBe('mongo-auth-failed');
+  });
+
+  it('maps not-primary errors to mongo-unavailable saying so', () => {
+    const error = new MongoServerError({ ok: 0, code: 10107, codeName: 'NotWritablePrimary', errmsg: 'not primary' });
+    const qe = translateMongoError(error, ctx, secrets());
+    expect(qe.code).toBe('mongo-unavailable');
+    expect(qe.details).toMatchObject({ reason: 'not-primary' });
+  });
+
+  it('never leaks a password a driver message carries', () => {
+    const leaky = new MongoServerError({
+      ok: 0,
+      code: 2,
+      codeName: 'BadValue',
+      errmsg: `bad option in mongodb://machine-0:${PASSWORD}@127.0.0.1:37017/admin and password ${PASSWORD}`,
+    });
+    const qe = translateMongoError(leaky, ctx, secrets());
+    expect(qe).toBeInstanceOf(QuorumError);
+    const wire = JSON.stringify(qe.toJSON());
+    expect(wire).not.toContain(PASSWORD);
+    expect(wire).toContain('[redacted]');
+    // URI credentials are masked even for a password nobody registered.
+    expect(redactDriverText('mongodb://machine-0:unregistered-pw@host/', new SecretRegistry())).toBe('mongodb://[redacted]@host/');
+  });
+});
