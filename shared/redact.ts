@@ -7,9 +7,9 @@
 
 const MASK = '[redacted]';
 
-/** Keys whose values are always secret, wherever they appear. */
+/** Keys whose values are always secret, wherever they appear (YAML `key: v`, `key=v`, and JSON `"key":"v"`). */
 const SECRET_KEY_PATTERN =
-  /\b(statepassword|apipassword|oldpassword|sharedsecret|password|passphrase|caprivatekey|stateserverkey|systemidentity)(\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,}]+)/gi;
+  /\b(statepassword|apipassword|oldpassword|sharedsecret|password|passphrase|caprivatekey|stateserverkey|systemidentity)("?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,}]+)/gi;
 
 export class SecretRegistry {
   readonly #secrets = new Set<string>();
