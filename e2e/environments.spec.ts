@@ -6,7 +6,7 @@ import { FIXTURE, JENV_PASSWORD } from './fixtures/juju-home';
 test.describe('environment switcher', () => {
   test('lists the sandbox, the Juju environments and the malformed one with its error', async ({ app, page }) => {
     const labels = await app.environmentLabels();
-    expect(labels[0]).toBe('sandbox (sandbox)');
+    expect(labels[0]).toBe('sandbox (built in)');
     expect(labels).toContain('prod (Juju)');
     expect(labels).toContain(`${FIXTURE.current} (Juju, current)`);
     expect(labels).toContain(`${FIXTURE.malformed} (Juju) — error`);

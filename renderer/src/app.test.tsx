@@ -18,7 +18,7 @@ describe('app shell', () => {
     await renderWithStore(<App />, api);
     const switcher = screen.getByRole('combobox', { name: 'Environment' });
     const options = within(switcher).getAllByRole('option').map((option) => option.textContent);
-    expect(options).toEqual(['sandbox (sandbox)', 'prod (Juju, current)', 'broken (Juju) — error']);
+    expect(options).toEqual(['sandbox (built in)', 'prod (Juju, current)', 'broken (Juju) — error']);
     expect(switcher).toHaveProperty('value', 'sandbox');
   });
 
@@ -91,5 +91,9 @@ describe('app shell', () => {
     act(() => api.emit('operation.finished', operationSnapshot({ state: 'succeeded', progress: { phase: 'done', message: 'Backup stored.' } })));
     expect(screen.getByRole('button', { name: 'No operations running' })).toBeTruthy();
     expect(within(panel).getByText('Succeeded')).toBeTruthy();
+
+    fireEvent.keyDown(panel, { key: 'Escape' });
+    expect(screen.queryByRole('region', { name: 'Operations' })).toBeNull();
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'No operations running' }));
   });
 });

@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useId, useRef, useState, type KeyboardEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { assertNever } from '../../../shared/errors';
 import type { OperationSnapshot, OperationState } from '../../../shared/ipc/operations';
@@ -61,12 +61,19 @@ export function OperationsTray() {
   const operations = useAppStore(useShallow(selectOperations));
   const [open, setOpen] = useState(false);
   const panelId = useId();
+  const toggleRef = useRef<HTMLButtonElement>(null);
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key !== 'Escape' || !open) return;
+    setOpen(false);
+    toggleRef.current?.focus();
+  };
   const running = operations.filter((operation) => operation.state === 'running').length;
   const summary = running === 0 ? 'No operations running' : running === 1 ? '1 operation running' : `${running} operations running`;
 
   return (
-    <div className="operations-tray">
+    <div className="operations-tray" onKeyDown={onKeyDown}>
       <button
+        ref={toggleRef}
         type="button"
         className={`button button-quiet operations-toggle${running > 0 ? ' is-busy' : ''}`}
         aria-expanded={open}
@@ -74,12 +81,16 @@ export function OperationsTray() {
         onClick={() => setOpen((value) => !value)}
       >
         <span className="operations-dot" aria-hidden="true" />
-        <span role="status">{summary}</span>
+        {summary}
       </button>
+      {/* Announces changes without making the button's own name depend on a live region. */}
+      <span role="status" className="visually-hidden">
+        {summary}
+      </span>
       {open ? (
         <section id={panelId} className="operations-panel" aria-label="Operations">
           {operations.length === 0 ? (
-            <p className="muted">Nothing has run in this session yet.</p>
+            <p className="muted">No operations have run since Quorum started.</p>
           ) : (
             <ul className="operation-list">
               {[...operations].reverse().map((operation) => (

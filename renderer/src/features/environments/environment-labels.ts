@@ -11,7 +11,7 @@ export const KIND_GROUPS: readonly { kind: EnvironmentKind; label: string }[] = 
 export function kindHint(kind: EnvironmentKind): string {
   switch (kind) {
     case 'sandbox':
-      return 'sandbox';
+      return 'built in';
     case 'juju':
       return 'Juju';
     case 'manual':
