@@ -202,6 +202,36 @@ describe('connection layer against the sandbox', () => {
     expect(manager.current).toBeNull();
   });
 
+  it('asks the operator about an unvouched host key and trusts it only with the fingerprint the host presents', async () => {
+    const otherHome = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-conn-trust-'));
+    const plain: ConnectionTarget = { ...target, kind: 'manual', stateServers: target.stateServers.slice(0, 1), vouchedHostKeys: new Map() };
+    const third = new ConnectionManager({ quorumHome: otherHome, secrets, logger, backoff: { initialMs: 200, maxMs: 1_000 } });
+    try {
+      const conn = third.open(plain);
+      const { address, ssh } = plain.stateServers[0]!;
+      const unknown = await conn.stateServer(address).catch((e: unknown) => e as QuorumError);
+      expect(unknown).toBeInstanceOf(QuorumError);
+      expect((unknown as QuorumError).code).toBe('host-key-unknown');
+      const details = (unknown as QuorumError).details!;
+      expect(details).toMatchObject({ host: ssh.host, port: ssh.port, keyType: 'ssh-ed25519' });
+      expect(details.fingerprint).toBe(sandbox.describe().machines.find((m) => m.id === '0')!.hostKeyFingerprint);
+      // Not retried on its own: it waits for the operator.
+      expect(conn.status().stateServers[0]!.state).toBe('error');
+
+      await expect(third.trustHostKey('sandbox', ssh.host, ssh.port, `SHA256:${'B'.repeat(43)}`)).rejects.toMatchObject({ code: 'conflict' });
+      await expect(fs.stat(path.join(otherHome, 'known_hosts'))).rejects.toThrow();
+      await third.trustHostKey('sandbox', ssh.host, ssh.port, String(details.fingerprint));
+      await eventually(
+        () => conn.status().stateServers[0]!.state,
+        (s) => s === 'connected',
+      );
+      expect(await fs.readFile(path.join(otherHome, 'known_hosts'), 'utf8')).toContain(`[${ssh.host}]:${ssh.port} ssh-ed25519 `);
+    } finally {
+      await third.close();
+      await fs.rm(otherHome, { recursive: true, force: true });
+    }
+  });
+
   it('asks for the passphrase of an encrypted key, then connects once it is given', async () => {
     const encrypted = path.join(home, 'encrypted_id_rsa');
     await fs.copyFile(target.keyFile, encrypted);
