@@ -33,7 +33,7 @@ const machineSchema = z.object({
   agentState: z.string(),
   agentStateInfo: z.string().nullable(),
   agentVersion: z.string().nullable(),
-  jobs: z.array(z.enum(MACHINE_JOBS)),
+  jobs: z.array(z.enum(MACHINE_JOBS)).readonly(),
   life: z.enum(MACHINE_LIVES),
   isStateServer: z.boolean(),
   voteStatus: z.enum(VOTE_STATUSES).nullable(),
@@ -54,10 +54,10 @@ const quorumSchema = z.object({
 
 export const topologySchema = z.object({
   environmentId: z.string(),
-  machines: z.array(machineSchema),
+  machines: z.array(machineSchema).readonly(),
   primary: z.string().nullable(),
   quorum: quorumSchema,
-  extraMembers: z.array(memberSchema),
+  extraMembers: z.array(memberSchema).readonly(),
   readFrom: z.string().nullable(),
   stale: z.boolean(),
   observedAt: z.string(),
@@ -70,10 +70,10 @@ export const topologySnapshotSchema = z.object({
   error: serializedErrorSchema.nullable(),
 });
 
-// The wire schema and the model must describe the same thing.
-type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-type DeepMutable<T> = T extends readonly (infer U)[] ? DeepMutable<U>[] : T extends object ? { -readonly [K in keyof T]: DeepMutable<T[K]> } : T;
-const wireMatchesModel: Equals<z.output<typeof topologySnapshotSchema>, DeepMutable<TopologySnapshot>> = true;
+// The wire schema and the model must describe the same thing: each must be assignable to the other.
+type Wire = z.output<typeof topologySnapshotSchema>;
+type MutuallyAssignable<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const wireMatchesModel: MutuallyAssignable<Wire, TopologySnapshot> = true;
 void wireMatchesModel;
 
 export const topologyRequests = {
