@@ -105,3 +105,11 @@ test('the header controls are reachable by keyboard with visible focus', async (
   await expect(dialog).toBeHidden();
   await expect(page.getByRole('button', { name: 'Manage environments' })).toBeFocused();
 });
+
+test('says so when the main process goes away', async ({ app, page, quorum }) => {
+  await expect(page.getByText("Lost connection to Quorum's main process. Reconnecting…")).toHaveCount(0);
+  await quorum.stop();
+  await expect(page.getByRole('alert').filter({ hasText: "Lost connection to Quorum's main process. Reconnecting…" })).toBeVisible();
+  // What was on screen stays, so the operator keeps their bearings.
+  await expect(app.environmentSwitcher).toHaveValue('sandbox');
+});
