@@ -29,10 +29,14 @@ async function isFocused(locator: Locator): Promise<boolean> {
   });
 }
 
-test('sections say plainly that their feature is not built yet', async ({ app }) => {
+test('every section opens with its heading; unbuilt ones say so plainly', async ({ app }) => {
   for (const name of SECTION_NAMES) {
     await app.sectionLink(name).click();
     await expect(app.pageHeading(name)).toBeVisible();
+  }
+  // Restore and HA come in later issues (Topology and Backups own their pages' specs).
+  for (const name of ['Restore', 'High availability'] as const) {
+    await app.sectionLink(name).click();
     await expect(app.main.getByText(`${name} is not available yet in this build.`)).toBeVisible();
   }
 });
