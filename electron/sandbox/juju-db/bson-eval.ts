@@ -7,7 +7,6 @@
  * string form sorts correctly.
  */
 import { Decimal128, Double, Int32, Long, Timestamp, deserialize, type Document } from 'bson';
-import { toBson } from './raw-bson';
 
 export const TYPED: { promoteValues: false } = { promoteValues: false };
 

@@ -10,7 +10,6 @@ import { runCommand } from './commands/dispatch';
 import type { ConnectionState } from './commands/context';
 import type { ReplicaNode } from './node';
 import { MSG_MORE_TO_COME, MessageFramer, encodeOpMsg, encodeOpReply, parseMessage, type WireRequest } from './wire';
-import { toBson } from './raw-bson';
 
 let nextConnectionId = 1;
 let nextResponseId = 1;

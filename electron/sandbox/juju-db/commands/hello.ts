@@ -11,7 +11,6 @@ import { MemberState } from '../replset/member-state';
 import { majorityOpTime, visiblePrimary } from '../replset/topology';
 import type { CommandContext, CommandSpec } from './context';
 import { saslStartReply } from './auth';
-import { toBson } from '../raw-bson';
 
 export const SERVER_VERSION = '6.0.19';
 export const MAX_WIRE_VERSION = 17;

@@ -6,7 +6,7 @@
  */
 import { ObjectId, type Document } from 'bson';
 import { Aggregator, update as mingoUpdate } from 'mingo';
-import { evalDoc, evalEqual, fromEval, mergeTyped, setPathIfPresent, toEval, typedDoc } from '../bson-eval';
+import { evalDoc, evalEqual, mergeTyped, setPathIfPresent, toEval, typedDoc } from '../bson-eval';
 import { MongoServerError } from '../errors';
 import { ensureId, toBson } from '../raw-bson';
 
