@@ -1,5 +1,6 @@
 import type { ComponentType } from 'react';
 import { NotAvailable } from '../components/not-available';
+import { TopologyPage } from './topology/topology-page';
 import type { SectionId } from '../store/slices/navigation-slice';
 
 export interface Section {
@@ -20,7 +21,7 @@ const notYet = (feature: string): ComponentType =>
  * `{ id: 'topology', label: 'Topology', Page: TopologyPage }`.
  */
 export const SECTIONS: readonly Section[] = [
-  { id: 'topology', label: 'Topology', Page: notYet('Topology') },
+  { id: 'topology', label: 'Topology', Page: TopologyPage },
   { id: 'backups', label: 'Backups', Page: notYet('Backups') },
   { id: 'restore', label: 'Restore', Page: notYet('Restore') },
   { id: 'ha', label: 'High availability', Page: notYet('High availability') },

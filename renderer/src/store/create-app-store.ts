@@ -6,6 +6,7 @@ import { createConnectionSlice } from './slices/connection-slice';
 import { createEnvironmentsSlice } from './slices/environments-slice';
 import { createNavigationSlice } from './slices/navigation-slice';
 import { createOperationsSlice } from './slices/operations-slice';
+import { createTopologySlice } from '../features/topology/topology-slice';
 
 /**
  * Builds the renderer's one store from its slices. It takes the API rather
@@ -22,6 +23,7 @@ export function createAppStore(api: QuorumApi) {
       ...createEnvironmentsSlice(api)(...args),
       ...createOperationsSlice(api)(...args),
       ...createNavigationSlice(api)(...args),
+      ...createTopologySlice(api)(...args),
     })),
   );
 }

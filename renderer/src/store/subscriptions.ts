@@ -15,6 +15,8 @@ export function startSubscriptions(store: AppStore, api: QuorumApi): () => void 
     api.on('environments.changed', (list) => getState().applyEnvironmentList(list)),
     api.on('operation.progress', (snapshot) => getState().applyOperation(snapshot)),
     api.on('operation.finished', (snapshot) => getState().applyOperation(snapshot)),
+    api.on('topology.changed', (snapshot) => getState().applyTopologySnapshot(snapshot)),
+    api.on('connection.changed', (status) => getState().applyConnectionStatus(status)),
   ];
   return () => {
     for (const unsubscribe of unsubscribers) unsubscribe();

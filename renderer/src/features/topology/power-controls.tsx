@@ -1,0 +1,67 @@
+import { memo, useState } from 'react';
+import type { MachineView } from '../../../../shared/model/topology';
+import { ModalDialog } from '../../components/modal-dialog';
+import { useAppStore } from '../../store/store-context';
+
+/**
+ * Sandbox-only power buttons for one machine. Powering off a state server
+ * is confirmed first, saying what it does to quorum.
+ */
+export const PowerControls = memo(function PowerControls({ machine }: { machine: MachineView }) {
+  const pending = useAppStore((s) => s.topology.power[machine.id] ?? null);
+  const powerMachine = useAppStore((s) => s.powerMachine);
+  const [confirming, setConfirming] = useState(false);
+
+  const powerOff = () => {
+    if (machine.isStateServer) setConfirming(true);
+    else void powerMachine(machine.id, false);
+  };
+
+  return (
+    <div className="power-controls">
+      <button type="button" className="button" disabled={pending !== null} onClick={powerOff}>
+        {pending === 'powering-off' ? `Powering off machine ${machine.id}…` : `Power off machine ${machine.id}`}
+      </button>
+      <button type="button" className="button" disabled={pending !== null} onClick={() => void powerMachine(machine.id, true)}>
+        {pending === 'powering-on' ? `Powering on machine ${machine.id}…` : `Power on machine ${machine.id}`}
+      </button>
+      {confirming ? (
+        <ConfirmPowerOff
+          machine={machine}
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            void powerMachine(machine.id, false);
+          }}
+        />
+      ) : null}
+    </div>
+  );
+});
+
+function ConfirmPowerOff({ machine, onCancel, onConfirm }: { machine: MachineView; onCancel: () => void; onConfirm: () => void }) {
+  const quorum = useAppStore((s) => s.topology.snapshot.topology?.quorum ?? null);
+  const voting = machine.member?.voting === true && machine.member.healthy;
+  let consequence = 'It is a state server: its juju-db member stops with it.';
+  if (voting && quorum !== null) {
+    const remaining = quorum.healthyVoters - 1;
+    consequence =
+      remaining >= quorum.majority
+        ? `${remaining} of ${quorum.voting} voting members stay healthy, so the replica set keeps its quorum${machine.isPrimary ? ' and elects a new primary' : ''}.`
+        : `Only ${remaining} of ${quorum.voting} voting members would stay healthy: the replica set loses its quorum and cannot elect a primary.`;
+  }
+  return (
+    <ModalDialog title={`Power off machine ${machine.id}?`} onClose={onCancel}>
+      <p>{consequence}</p>
+      <p className="muted">This is the sandbox: power it on again at any time.</p>
+      <div className="form-actions">
+        <button type="button" className="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="button" className="button button-danger" onClick={onConfirm}>
+          Power off
+        </button>
+      </div>
+    </ModalDialog>
+  );
+}

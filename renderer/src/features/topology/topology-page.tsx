@@ -1,0 +1,90 @@
+import { useEffect } from 'react';
+import { ErrorMessage } from '../../components/error-message';
+import { useAppStore } from '../../store/store-context';
+import { HostKeyProblems } from './host-key-problems';
+import { MachineDetail } from './machine-detail';
+import { MachineList } from './machine-list';
+import { QuorumBanner } from './quorum-banner';
+import { StateServerMap } from './state-server-map';
+import './topology.css';
+
+/** How often a shown page renews its watch (main lets a watch lapse after 30 s). */
+const RENEW_MS = 10_000;
+
+/**
+ * The Topology section: quorum banner, the state servers as a map, the
+ * other machines, and the selected machine's details — live while shown.
+ * The page holds a watch on main's poller while mounted; main polls once
+ * per interval however many windows watch.
+ */
+export function TopologyPage() {
+  const watch = useAppStore((s) => s.watchTopology);
+  useEffect(() => {
+    void watch(true);
+    const renew = setInterval(() => void watch(true), RENEW_MS);
+    return () => {
+      clearInterval(renew);
+      void watch(false);
+    };
+  }, [watch]);
+
+  const status = useAppStore((s) => s.topology.snapshot.status);
+  const error = useAppStore((s) => s.topology.snapshot.error);
+  const hasTopology = useAppStore((s) => s.topology.snapshot.topology !== null);
+  const empty = useAppStore((s) => s.topology.snapshot.topology?.machines.length === 0);
+  const stale = useAppStore((s) => s.topology.snapshot.topology?.stale ?? false);
+  const observedAt = useAppStore((s) => s.topology.snapshot.topology?.observedAt ?? null);
+  const actionError = useAppStore((s) => s.topology.actionError);
+  const dismissActionError = useAppStore((s) => s.dismissTopologyError);
+  const environmentName = useAppStore((s) => s.environments.items.find((e) => e.id === s.topology.snapshot.environmentId)?.name ?? null);
+
+  const hostKeyError = error?.code === 'host-key-unknown' || error?.code === 'host-key-changed';
+
+  return (
+    <div className="topology-page">
+      <HostKeyProblems />
+      {error !== null && !hostKeyError ? <ErrorMessage error={error} title="Cannot read the topology" /> : null}
+      {actionError !== null ? (
+        <div className="notice notice-error" role="alert">
+          <p>{actionError.message}</p>
+          <button type="button" className="button button-quiet" onClick={dismissActionError}>
+            Dismiss
+          </button>
+        </div>
+      ) : null}
+      {status === 'idle' ? (
+        <div className="empty-state">
+          <p>Select an environment to see its machines and state servers.</p>
+        </div>
+      ) : null}
+      {status === 'loading' && !hasTopology ? (
+        <p className="status-line" role="status">
+          Connecting to the state servers{environmentName === null ? '' : ` of ${environmentName}`}…
+        </p>
+      ) : null}
+      {hasTopology ? (
+        <>
+          {stale ? (
+            <p className="notice" role="status">
+              Showing the last known state{observedAt === null ? '' : ` from ${new Date(observedAt).toLocaleTimeString()}`}: no state server can be reached right now. Quorum keeps trying.
+            </p>
+          ) : null}
+          <QuorumBanner />
+          {empty ? (
+            <div className="empty-state">
+              <p>This environment records no machines.</p>
+            </div>
+          ) : (
+            <div className="topology-layout">
+              <div className="topology-main">
+                <StateServerMap />
+                <MachineList />
+              </div>
+              <MachineDetail />
+            </div>
+          )}
+        </>
+      ) : null}
+    </div>
+  );
+}
