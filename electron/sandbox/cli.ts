@@ -93,6 +93,11 @@ async function main(): Promise<number> {
     return 2;
   }
   const home = resolveQuorumHome();
+  // Listen before starting: an interrupt during a long creation still ends in a clean stop.
+  const interrupted = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   const sandbox = await startSandbox({
     home,
     reset: values.reset,
@@ -104,10 +109,7 @@ async function main(): Promise<number> {
   if (values.json) process.stdout.write(`${JSON.stringify(jsonDescription(d, home, totalMs, created))}\n`);
   else process.stdout.write(`${formatDescription(d, totalMs, created)}\n`);
 
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await interrupted;
   if (!values.json) process.stderr.write('Stopping the sandbox…\n');
   await sandbox.stop();
   return 0;

@@ -24,9 +24,16 @@ export async function writePrivateFile(file: string, content: string | Buffer): 
   await fs.rename(tmp, file);
 }
 
+/** RSA key generation on libuv's thread pool, so several keys (and the CA's) are made in parallel. */
+export function generateRsaKeyPair(comment: string): Promise<{ private: string; public: string }> {
+  return new Promise((resolve, reject) =>
+    ssh2.utils.generateKeyPair('rsa', { bits: 2048, comment }, (err, pair) => (err ? reject(err) : resolve(pair))),
+  );
+}
+
 /** Juju generates a 2048-bit RSA client key commented `juju-client-key`. */
 export async function createEnvironmentKey(privateFile: string, publicFile: string): Promise<KeyPairFiles> {
-  const pair = ssh2.utils.generateKeyPairSync('rsa', { bits: 2048, comment: 'juju-client-key' });
+  const pair = await generateRsaKeyPair('juju-client-key');
   await writePrivateFile(privateFile, pair.private);
   await writePrivateFile(publicFile, `${pair.public}\n`);
   return { privateKey: pair.private, publicKey: `${pair.public}\n` };

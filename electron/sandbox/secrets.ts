@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
-import ssh2 from 'ssh2';
 import { createCertificateAuthority, issueServerCertificate } from './pki';
-import { createEnvironmentKey, readKeyPair, writePrivateFile } from './keys';
+import { createEnvironmentKey, generateRsaKeyPair, readKeyPair, writePrivateFile } from './keys';
 import type { SandboxLayout } from './layout';
 import { ENVIRONMENT_NAME, type EnvironmentRecord, stateServers } from './model';
 import type { TreeKeys } from './tree/build-tree';
@@ -30,14 +29,15 @@ function serverNames(env: EnvironmentRecord): { dns: string[]; ips: string[] } {
 }
 
 export async function createEnvironmentKeys(layout: SandboxLayout, env: EnvironmentRecord): Promise<EnvironmentKeys> {
+  // The SSH keys are generated on the thread pool while the (synchronous) PKI runs here.
+  const sshKeys = Promise.all([createEnvironmentKey(layout.privateKeyFile, layout.publicKeyFile), generateRsaKeyPair('juju-system-key')]);
   const ca = createCertificateAuthority(ENVIRONMENT_NAME);
   const server = issueServerCertificate(ca, serverNames(env));
   await writePrivateFile(layout.caCertFile, ca.certPem);
   await writePrivateFile(layout.caKeyFile, ca.keyPem);
   await writePrivateFile(layout.serverCertFile, server.certPem);
   await writePrivateFile(layout.serverKeyFile, server.keyPem);
-  const envKey = await createEnvironmentKey(layout.privateKeyFile, layout.publicKeyFile);
-  const system = ssh2.utils.generateKeyPairSync('rsa', { bits: 2048, comment: 'juju-system-key' });
+  const [envKey, system] = await sshKeys;
   await writePrivateFile(`${layout.pkiDir}/${SYSTEM_IDENTITY}`, system.private);
   await writePrivateFile(`${layout.pkiDir}/${SYSTEM_IDENTITY}.pub`, `${system.public}\n`);
   return assemble(ca.certPem, ca.keyPem, server.certPem, server.keyPem, envKey.publicKey, system.private, `${system.public}\n`);
