@@ -7,6 +7,8 @@ import { createEventHub, type EventHub } from './ipc/event-hub';
 import { createLogger, type Logger, type LogLevel } from './log';
 import { createOperationManager, operationHandlers, type OperationManager } from './operations/operation-manager';
 import { childProcessStarter, createSandboxLauncher, type SandboxLauncher, type SandboxStarter } from './sandbox-launcher';
+import { ConnectionManager } from './connection/connection-manager';
+import { registerConnectionHandlers } from './connection/connection-handlers';
 
 export type HostKind = 'electron' | 'browser';
 
@@ -38,6 +40,8 @@ export interface AppServices {
   readonly operations: OperationManager;
   readonly environments: EnvironmentService;
   readonly sandbox: SandboxLauncher;
+  /** SSH, agent.conf and juju-db sessions to the selected environment's state servers. */
+  readonly connections: ConnectionManager;
   /** Stops every service (cancels operations, stops the sandbox); idempotent. */
   close(): Promise<void>;
 }
@@ -80,6 +84,19 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   environments.onSelected((id) => {
     if (id === SANDBOX_ID) sandbox.ensureStarted().catch(() => {});
   });
+  // One environment connected at a time: selecting another closes the previous one's sessions.
+  const connections = new ConnectionManager({ quorumHome: options.home, secrets, logger: log.child('connection') });
+  registerConnectionHandlers({ manager: connections, secrets, dispatcher, events });
+  closers.push(() => connections.close());
+  environments.onSelected((id) => {
+    environments.resolveTarget(id).then(
+      (target) => connections.open(target),
+      (error: unknown) => {
+        log.warn(`Cannot connect to ${id} yet`, { error: String(error) });
+        return connections.closeCurrent();
+      },
+    );
+  });
 
   let closing: Promise<void> | null = null;
   return {
@@ -91,6 +108,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     operations,
     environments,
     sandbox,
+    connections,
     close: () => {
       closing ??= (async () => {
         for (const close of closers.reverse()) {
