@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Result } from './envelope';
 import { appEvents, appRequests } from './channels/app';
+import { backupsEvents, backupsRequests } from './channels/backups';
 import { connectionEvents, connectionRequests } from './channels/connection';
 import { environmentEvents, environmentRequests } from './channels/environments';
 import { sandboxRequests } from './channels/sandbox';
@@ -21,6 +22,7 @@ export const requests = {
   ...connectionRequests,
   ...topologyRequests,
   ...sandboxRequests,
+  ...backupsRequests,
 } as const;
 
 export const events = {
@@ -28,6 +30,7 @@ export const events = {
   ...environmentEvents,
   ...connectionEvents,
   ...topologyEvents,
+  ...backupsEvents,
 } as const;
 
 export type RequestChannel = keyof typeof requests;

@@ -1,0 +1,147 @@
+import { Long, type Document } from 'bson';
+import { GridFSBucket, type MongoClient } from 'mongodb';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CHECKSUM_FORMAT, type BackupMetadata } from '../../../shared/backups/metadata';
+import { QuorumError } from '../../../shared/errors';
+
+/**
+ * Backups stored on the state server the way Juju 1.25 stores them: the
+ * `backups.metadata` collection (`_id` = backup ID, Juju's lower-case bson
+ * fields, times in Unix seconds) and the archive in GridFS in the `backups`
+ * database with the bucket named after the environment UUID.
+ */
+
+export const BACKUPS_DB = 'backups';
+export const METADATA_COLLECTION = 'metadata';
+
+/** GridFS file name of an archive (Juju's managed path is `backups/<ID>`). */
+export function gridFilename(id: string): string {
+  return `backups/${id}`;
+}
+
+function seconds(iso: string | null): Long {
+  return Long.fromNumber(iso === null ? 0 : Math.floor(new Date(iso).getTime() / 1000));
+}
+
+function fromSeconds(value: unknown): string | null {
+  const n = typeof value === 'number' ? value : value instanceof Long ? value.toNumber() : typeof value === 'bigint' ? Number(value) : 0;
+  return n > 0 ? new Date(n * 1000).toISOString() : null;
+}
+
+/** The `backups.metadata` document for a backup (notes omitted when empty, as Juju does). */
+export function metadataDocument(m: BackupMetadata): Document {
+  const doc: Document = {
+    _id: m.id,
+    checksum: m.checksum,
+    checksumformat: m.checksumFormat,
+    size: Long.fromNumber(m.size),
+    stored: seconds(m.stored),
+    started: seconds(m.started),
+    finished: seconds(m.finished),
+  };
+  if (m.notes !== '') doc.notes = m.notes;
+  doc.environment = m.environment;
+  doc.machine = m.machine;
+  doc.hostname = m.hostname;
+  doc.version = m.version;
+  return doc;
+}
+
+/** Reads a `backups.metadata` document back (1-second precision, as the API returns it). */
+export function parseMetadataDocument(doc: Document): BackupMetadata {
+  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+  const size = doc.size instanceof Long ? doc.size.toNumber() : typeof doc.size === 'number' ? doc.size : 0;
+  return {
+    id: str(doc._id),
+    checksum: str(doc.checksum),
+    checksumFormat: str(doc.checksumformat) || CHECKSUM_FORMAT,
+    size,
+    stored: fromSeconds(doc.stored),
+    started: fromSeconds(doc.started),
+    finished: fromSeconds(doc.finished),
+    notes: str(doc.notes),
+    environment: str(doc.environment),
+    machine: str(doc.machine),
+    hostname: str(doc.hostname),
+    version: str(doc.version),
+  };
+}
+
+export class ServerBackupStore {
+  readonly #client: MongoClient;
+  readonly #bucket: GridFSBucket;
+
+  constructor(client: MongoClient, environmentUuid: string) {
+    this.#client = client;
+    this.#bucket = new GridFSBucket(client.db(BACKUPS_DB), { bucketName: environmentUuid, chunkSizeBytes: 255 * 1024 });
+  }
+
+  #metadata() {
+    return this.#client.db(BACKUPS_DB).collection<Document>(METADATA_COLLECTION);
+  }
+
+  async list(): Promise<BackupMetadata[]> {
+    const docs = await this.#metadata().find({}).sort({ _id: 1 }).toArray();
+    return docs.map(parseMetadataDocument);
+  }
+
+  async get(id: string): Promise<BackupMetadata | null> {
+    const doc = await this.#metadata().findOne({ _id: id as never });
+    return doc ? parseMetadataDocument(doc) : null;
+  }
+
+  async #fileId(id: string): Promise<unknown> {
+    const file = await this.#bucket.find({ filename: gridFilename(id) }).limit(1).next();
+    return file?._id ?? null;
+  }
+
+  /**
+   * Stores an archive then its metadata; on any failure (or cancel) nothing
+   * stays behind: no chunks, no metadata. "already exists" is refused before
+   * anything is written, as Juju refuses a duplicate ID.
+   */
+  async store(meta: BackupMetadata, archive: Readable, signal?: AbortSignal): Promise<BackupMetadata> {
+    if (await this.get(meta.id)) {
+      throw new QuorumError('conflict', `backup metadata "${meta.id}" already exists on the state server. Remove it there first if you mean to replace it.`);
+    }
+    const stale = await this.#fileId(meta.id);
+    if (stale !== null) await this.#bucket.delete(stale as never);
+    const upload = this.#bucket.openUploadStream(gridFilename(meta.id), { metadata: { backupId: meta.id } });
+    try {
+      await pipeline(archive, upload, ...(signal ? [{ signal }] : []));
+    } catch (error) {
+      await upload.abort().catch(() => undefined);
+      await this.#bucket.delete(upload.id).catch(() => undefined);
+      throw error;
+    }
+    const stored: BackupMetadata = { ...meta, stored: new Date().toISOString() };
+    try {
+      signal?.throwIfAborted();
+      await this.#metadata().insertOne(metadataDocument(stored));
+    } catch (error) {
+      await this.#bucket.delete(upload.id).catch(() => undefined);
+      if ((error as { code?: number }).code === 11000) {
+        throw new QuorumError('conflict', `backup metadata "${meta.id}" already exists on the state server.`);
+      }
+      throw error;
+    }
+    return (await this.get(meta.id)) ?? stored;
+  }
+
+  /** The archive's bytes from GridFS; `not-found` when the server has no such archive. */
+  async open(id: string): Promise<Readable> {
+    const fileId = await this.#fileId(id);
+    if (fileId === null) throw new QuorumError('not-found', `The state server holds no archive for backup ${id}. Refresh the list.`);
+    return this.#bucket.openDownloadStream(fileId as never);
+  }
+
+  /** Removes the metadata and the archive (`juju backups remove`). */
+  async remove(id: string): Promise<void> {
+    const meta = await this.get(id);
+    const fileId = await this.#fileId(id);
+    if (!meta && fileId === null) throw new QuorumError('not-found', `No backup ${id} on the state server. Refresh the list.`);
+    await this.#metadata().deleteOne({ _id: id as never });
+    if (fileId !== null) await this.#bucket.delete(fileId as never);
+  }
+}
