@@ -1,9 +1,8 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { SerializedError } from '../../../../shared/errors';
+import type { ConnectionStatus } from '../../../../shared/ipc/channels/connection';
 import { ModalDialog } from '../../components/modal-dialog';
 import { useAppStore } from '../../store/store-context';
-import type { AppState } from '../../store/app-state';
-import { useShallow } from 'zustand/react/shallow';
 
 /**
  * Host-key decisions only the operator can make. An unknown key opens a
@@ -44,19 +43,21 @@ export function hostKeyProblem(error: SerializedError | null | undefined, fallba
 }
 
 /** Every host-key problem of the selected environment, once each. */
-export const selectHostKeyProblems = (state: AppState): HostKeyProblem[] => {
+export function hostKeyProblems(connections: ConnectionStatus | null, topologyError: SerializedError | null): HostKeyProblem[] {
   const found = new Map<string, HostKeyProblem>();
-  for (const server of state.topology.connections?.stateServers ?? []) {
+  for (const server of connections?.stateServers ?? []) {
     const p = hostKeyProblem(server.error, server.address);
     if (p !== null) found.set(p.key, p);
   }
-  const p = hostKeyProblem(state.topology.snapshot.error, '');
+  const p = hostKeyProblem(topologyError, '');
   if (p !== null && !found.has(p.key)) found.set(p.key, p);
   return [...found.values()];
-};
+}
 
 export function HostKeyProblems() {
-  const problems = useAppStore(useShallow(selectHostKeyProblems));
+  const connections = useAppStore((s) => s.topology.connections);
+  const topologyError = useAppStore((s) => s.topology.snapshot.error);
+  const problems = useMemo(() => hostKeyProblems(connections, topologyError), [connections, topologyError]);
   const dismissed = useAppStore((s) => s.topology.dismissedHostKeys);
   const dismiss = useAppStore((s) => s.dismissHostKey);
   const trust = useAppStore((s) => s.trustHostKey);
