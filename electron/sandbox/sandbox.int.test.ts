@@ -264,4 +264,29 @@ describe('sandbox environment', () => {
     expect(after.environment.uuid).not.toBe(before.environment.uuid);
     expect(after.machines).toHaveLength(5);
   });
+
+  it('adds a state server registered in juju-db, waiting for a vote (adding-vote)', async () => {
+    d = sandbox.describe();
+    key = await fs.readFile(d.ssh.privateKeyPath, 'utf8');
+    for (const m of d.machines) confs.set(m.id, await readAgentConf(m.id));
+    const added = await sandbox.addMachine({ jobs: ['JobManageEnviron', 'JobHostUnits'], register: true });
+    expect(added).toMatchObject({ id: '5', stateServer: true, jujuDb: 'running' });
+    d = sandbox.describe();
+    const conf = await readAgentConf('5');
+    expect(conf.stateport).toBe(37017);
+    const primary = await eventually(() => primaryOf(['0', '1', '2']), 20_000, 'a primary');
+    const c = await member(primary, { username: 'machine-5', password: String(conf.statepassword) });
+    try {
+      const juju = c.client.db('juju');
+      expect(await juju.collection('machines').findOne({ machineid: '5' })).toMatchObject({ jobs: [2, 1], novote: false, hasvote: false, nonce: conf.nonce });
+      expect(await juju.collection('stateServers').findOne({ _id: 'e' as never })).toMatchObject({ machineids: ['0', '1', '2', '5'] });
+    } finally {
+      await c.close();
+    }
+    // Not in the replica set until an HA flow reconfigures it.
+    const fresh = await member('5');
+    const hello = await fresh.client.db('admin').command({ hello: 1 });
+    expect(hello.isWritablePrimary).toBe(false);
+    await fresh.close();
+  });
 });

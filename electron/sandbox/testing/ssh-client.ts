@@ -47,9 +47,15 @@ export async function connectSsh(
     client.once('ready', () => resolve());
     client.once('error', reject);
   });
-  client.connect(config);
-  await ready;
+  // Later errors (a reset after an auth failure, a power-off) are seen by callers as closes.
   client.on('error', () => undefined);
+  client.connect(config);
+  try {
+    await ready;
+  } catch (err) {
+    client.end();
+    throw err;
+  }
 
   const exec = (line: string, stdin?: Buffer | NodeJS.ReadableStream) =>
     new Promise<ExecResult>((resolve, reject) => {
