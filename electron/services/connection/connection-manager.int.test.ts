@@ -3,13 +3,14 @@ import fs from 'node:fs/promises';
 import { promisify } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { QuorumError } from '../../../shared/errors';
 import { SecretRegistry } from '../../../shared/redact';
 import { createCertificateAuthority } from '../../sandbox/pki';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
 import { connectJujuDb } from '../mongo/mongo-client';
 import { MongoTunnel } from '../mongo/tunnel';
+import { SshClient } from '../ssh/ssh-client';
 import { targetForSandbox } from '../environments/targets';
 import type { ConnectionTarget } from '../environments/target';
 import { createMemoryLogger } from '../log';
@@ -215,8 +216,15 @@ describe('connection layer against the sandbox', () => {
       const details = (unknown as QuorumError).details!;
       expect(details).toMatchObject({ host: ssh.host, port: ssh.port, keyType: 'ssh-ed25519' });
       expect(details.fingerprint).toBe(sandbox.describe().machines.find((m) => m.id === '0')!.hostKeyFingerprint);
-      // Not retried on its own: it waits for the operator.
+      // Not retried on its own, nor by callers polling it: it waits for the operator.
       expect(conn.status().stateServers[0]!.state).toBe('error');
+      const dials = vi.spyOn(SshClient, 'connect');
+      try {
+        for (let i = 0; i < 5; i++) await expect(conn.stateServer(address)).rejects.toMatchObject({ code: 'host-key-unknown' });
+        expect(dials).not.toHaveBeenCalled();
+      } finally {
+        dials.mockRestore();
+      }
 
       await expect(third.trustHostKey('sandbox', ssh.host, ssh.port, `SHA256:${'B'.repeat(43)}`)).rejects.toMatchObject({ code: 'conflict' });
       await expect(fs.stat(path.join(otherHome, 'known_hosts'))).rejects.toThrow();

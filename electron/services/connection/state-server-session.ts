@@ -121,9 +121,13 @@ export class StateServerSession extends EventEmitter<SessionEvents> {
     }
   }
 
-  /** Starts connecting if nothing is under way (no-op while connected or waiting for a retry). */
+  /**
+   * Starts connecting if nothing is under way. A no-op while connected, while
+   * waiting for a retry, and in `error` (which waits for `reconnect()`): so
+   * callers polling a refused host never cause a handshake per call.
+   */
   start(): void {
-    if (this.#closed || this.#ssh || this.#attempt || this.#timer) return;
+    if (this.#closed || this.#ssh || this.#attempt || this.#timer || this.#state === 'error') return;
     this.#attempt = this.#connectOnce().finally(() => (this.#attempt = null));
   }
 
