@@ -1,9 +1,12 @@
 // @vitest-environment jsdom
-import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from './app';
 import { createFakeApi, jujuEnvironment, operationSnapshot } from './testing/fake-api';
 import { renderWithStore } from './testing/render-app';
+import { createAppStore } from './store/create-app-store';
+import { AppStoreProvider } from './store/store-context';
+import { refreshAll } from './store/subscriptions';
 
 afterEach(cleanup);
 
@@ -69,6 +72,25 @@ describe('app shell', () => {
     expect(screen.getByRole('heading', { level: 1, name: 'Restore' })).toBeTruthy();
     // Sections whose feature is not built say so plainly.
     expect(screen.getByText('Restore is not available yet in this build.')).toBeTruthy();
+  });
+
+  it('shows loading states until main has answered', async () => {
+    const api = createFakeApi();
+    const store = createAppStore(api);
+    render(
+      <AppStoreProvider store={store}>
+        <App />
+      </AppStoreProvider>,
+    );
+    const switcher = screen.getByRole('combobox', { name: 'Environment' });
+    expect(switcher).toHaveProperty('disabled', true);
+    expect(screen.getByText('Loading environments…')).toBeTruthy();
+    expect(screen.getByText("Connecting to Quorum's main process…")).toBeTruthy();
+
+    await act(() => refreshAll(store));
+    expect(screen.getByRole('combobox', { name: 'Environment' })).toHaveProperty('disabled', false);
+    expect(screen.queryByText("Connecting to Quorum's main process…")).toBeNull();
+    expect(screen.getByText('Embedded sandbox on this computer')).toBeTruthy();
   });
 
   it('shows the lost-connection banner while the host is unreachable', async () => {
