@@ -33,8 +33,8 @@ export type RemoteCommand =
 
 export type RemoteCommandKind = RemoteCommand['kind'];
 
-const SAFE_PATH = /^\/[A-Za-z0-9._+@:,=\/-]*$/;
-const SAFE_GLOB = /^\/[A-Za-z0-9._+@:,=\/*?-]*$/;
+const SAFE_PATH = /^\/[A-Za-z0-9._+@:,=/-]*$/;
+const SAFE_GLOB = /^\/[A-Za-z0-9._+@:,=/*?-]*$/;
 const SERVICE_NAME = /^(juju-db|jujud-machine-\d+|jujud-unit-[a-z][a-z0-9-]*-\d+)$/;
 
 /** Quote one argument for POSIX sh. */
@@ -107,7 +107,7 @@ export function splitShellWords(line: string): string[] | null {
       } else if (ch === '\\' && line[i + 1] === "'") {
         word += "'";
         i += 2;
-      } else if (/[A-Za-z0-9._+@:,=\/*?-]/.test(ch)) {
+      } else if (/[A-Za-z0-9._+@:,=/*?-]/.test(ch)) {
         word += ch;
         i++;
       } else {
