@@ -17,7 +17,7 @@ export interface ScaleBatch {
 }
 
 const UNITS_PER_SERVICE = 3;
-/** Roughly what one scale service (settings + docs) weighs in BSON. */
+/** The config blob of one filler service: a certificate-sized payload, as charms keep in config. */
 const SETTINGS_BLOB_BYTES = 48 * 1024;
 
 function textBlob(bytes: number): string {
@@ -57,17 +57,20 @@ export function* scaleBatches(env: EnvironmentRecord, targetMb: number, batchByt
         password: '',
       })),
     };
-    services.push(serviceDoc(env, svc, 0));
-    for (const u of svc.units) units.push({ ...unitDoc(env, svc, u), passwordhash: agentPasswordHash(u.name) });
-    const blob = textBlob(SETTINGS_BLOB_BYTES);
-    settings.push(
+    const docs = [
+      serviceDoc(env, svc, 0),
+      ...svc.units.map((u) => ({ ...unitDoc(env, svc, u), passwordhash: agentPasswordHash(u.name) })),
       serviceSettingsDoc(env, svc, {
-        'ssl-cert': blob,
+        'ssl-cert': textBlob(SETTINGS_BLOB_BYTES),
         'install-sources': `deb http://ppa.launchpad.net/${name}/stable/ubuntu trusty main`,
         'config-revision': n,
       }),
-    );
-    const bytes = SETTINGS_BLOB_BYTES + 2048;
+    ];
+    services.push(docs[0]!);
+    units.push(...docs.slice(1, -1));
+    settings.push(docs[docs.length - 1]!);
+    // Counted as JSON: close to (and slightly under) the BSON size the documents take.
+    const bytes = docs.reduce((sum, d) => sum + JSON.stringify(d).length, 0);
     produced += bytes;
     pending += bytes;
     if (pending >= batchBytes) yield* flush();
@@ -75,7 +78,10 @@ export function* scaleBatches(env: EnvironmentRecord, targetMb: number, batchByt
   yield* flush();
 }
 
-export function scaleServiceCount(targetMb: number): number {
-  return Math.ceil((targetMb * 1024 * 1024) / (SETTINGS_BLOB_BYTES + 2048));
+/** How many filler services a target size yields (the generator's own count, for tests and progress). */
+export function scaleServiceCount(env: EnvironmentRecord, targetMb: number): number {
+  let n = 0;
+  for (const b of scaleBatches(env, targetMb)) if (b.collection === 'services') n += b.docs.length;
+  return n;
 }
 
