@@ -9,6 +9,7 @@ import { createOperationManager, operationHandlers, type OperationManager } from
 import { childProcessStarter, createSandboxLauncher, type SandboxLauncher, type SandboxStarter } from './sandbox-launcher';
 import { ConnectionManager } from './connection/connection-manager';
 import { registerConnectionHandlers } from './connection/connection-handlers';
+import { registerTopology } from './topology/register-topology';
 
 export type HostKind = 'electron' | 'browser';
 
@@ -88,6 +89,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const connections = new ConnectionManager({ quorumHome: options.home, secrets, logger: log.child('connection') });
   registerConnectionHandlers({ manager: connections, secrets, dispatcher, events });
   closers.push(() => connections.close());
+  closers.push(registerTopology({ dispatcher, events, log, environments, connections, sandbox }).close);
   environments.onSelected((id) => {
     environments.resolveTarget(id).then(
       (target) => connections.open(target),

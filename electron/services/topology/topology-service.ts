@@ -114,8 +114,9 @@ export function createTopologyService(options: TopologyServiceOptions): Topology
       preferred = [...new Set([primary, answer.candidate].filter((a): a is string => a !== null))];
     } catch (error) {
       if (gen !== generation) return;
-      // A source that could not even be opened is retried from scratch next round.
-      if (source !== null && (await source.then(() => false, () => true))) source = null;
+      // Open the source again next round: the environment's connection may have
+      // been replaced (sandbox restarted on new ports) or never opened at all.
+      source = null;
       const serialized = serializeError(error instanceof QuorumError ? error : internal(error, log));
       const last = current.topology;
       set({
