@@ -66,6 +66,8 @@ export async function launchSandboxProcess(options: LaunchSandboxOptions): Promi
   const entry = options.entry ?? defaultSandboxEntry();
   const child = fork(entry, [], {
     execArgv: execArgvFor(entry),
+    // Under Electron, process.execPath is the Electron binary: make it behave as plain Node.
+    env: process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
   });
