@@ -99,7 +99,7 @@ export function instanceDataDoc(env: EnvironmentRecord, m: MachineRecord): Doc {
 
 export function stateServersDoc(env: EnvironmentRecord): Doc {
   const ids = env.machines.filter(isStateServer).map((m) => m.id);
-  return { _id: 'e', 'env-uuid': env.uuid, envuuid: env.uuid, machineids: ids, votingmachineids: ids, 'txn-revno': 1 };
+  return { _id: 'e', 'env-uuid': env.uuid, machineids: ids, votingmachineids: ids, 'txn-revno': 1 };
 }
 
 export function environmentDoc(env: EnvironmentRecord): Doc {
