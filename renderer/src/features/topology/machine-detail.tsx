@@ -1,6 +1,7 @@
+import { useState } from 'react';
 import { useAppStore } from '../../store/store-context';
 import { agentText, healthText, lagText, machineLabel, memberStateText } from './format';
-import { selectSelectedMachine } from './selectors';
+import { selectIsSandbox, selectSelectedMachine } from './selectors';
 
 /**
  * The selected machine as `juju status -v` shows it, with the replica-set
@@ -9,6 +10,7 @@ import { selectSelectedMachine } from './selectors';
 export function MachineDetail() {
   const machine = useAppStore(selectSelectedMachine);
   const select = useAppStore((s) => s.selectMachine);
+  const sandbox = useAppStore(selectIsSandbox);
   if (machine === null) return null;
   const rows: [string, string][] = [
     ['agent-state', machine.agentState],
@@ -54,6 +56,30 @@ export function MachineDetail() {
           </div>
         ))}
       </dl>
+      {sandbox ? <SandboxFaults machineId={machine.id} /> : null}
     </section>
+  );
+}
+
+/**
+ * Sandbox fault injection beyond power: a new host key makes the machine
+ * look rebuilt (or impersonated), which Quorum must refuse on its next
+ * connection (after a power cycle, say).
+ */
+function SandboxFaults({ machineId }: { machineId: string }) {
+  const rotate = useAppStore((s) => s.rotateHostKey);
+  const [fingerprint, setFingerprint] = useState<string | null>(null);
+  return (
+    <div className="sandbox-faults">
+      <h3>Sandbox</h3>
+      <button type="button" className="button" onClick={() => void rotate(machineId).then(setFingerprint)}>
+        Change host key of machine {machineId}
+      </button>
+      {fingerprint === null ? null : (
+        <p role="status">
+          Machine {machineId} now presents <code>{fingerprint}</code>. Quorum refuses it on its next connection (power-cycle the machine to see it).
+        </p>
+      )}
+    </div>
   );
 }

@@ -36,6 +36,8 @@ export interface TopologySlice {
   /** Sandbox only: power a machine off or on. */
   powerMachine(id: string, on: boolean): Promise<void>;
   dismissTopologyError(): void;
+  /** Sandbox only: give a machine a new SSH host key (Quorum must then refuse it); resolves to its fingerprint. */
+  rotateHostKey(id: string): Promise<string | null>;
   applyConnectionStatus(status: ConnectionStatus): void;
   /** Trusts the key `host:port` presents if it still has `fingerprint` (the operator compared it). */
   trustHostKey(host: string, port: number, fingerprint: string): Promise<boolean>;
@@ -98,6 +100,12 @@ export const createTopologySlice: SliceFactory<TopologySlice> = (api) => (set, g
       delete power[id];
       return { topology: { ...state.topology, power, actionError: result.ok ? null : result.error } };
     });
+  },
+
+  rotateHostKey: async (id) => {
+    const result = await call(api, 'sandbox.rotateHostKey', { machineId: id });
+    set((state) => ({ topology: { ...state.topology, actionError: result.ok ? null : result.error } }));
+    return result.ok ? result.value.fingerprint : null;
   },
 
   dismissTopologyError: () => set((state) => ({ topology: { ...state.topology, actionError: null } })),
