@@ -59,7 +59,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const events = createEventHub({ log });
   const operations = createOperationManager({ events, secrets, log });
   const dispatcher = createDispatcher(operationHandlers(operations), { log, secrets });
-  const closers: Array<() => Promise<void>> = [() => operations.close()];
+  // Run in reverse order on close; running operations are cancelled before any of them.
+  const closers: Array<() => Promise<void>> = [];
 
   dispatcher.register({
     'app.info': async () => ({
@@ -113,6 +114,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     connections,
     close: () => {
       closing ??= (async () => {
+        await operations.close().catch((error: unknown) => log.error('Operations did not stop cleanly', { error: String(error) }));
         for (const close of closers.reverse()) {
           try {
             await close();
