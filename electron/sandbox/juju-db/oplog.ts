@@ -6,7 +6,7 @@
  */
 import { Long, Timestamp, deserialize, type Document } from 'bson';
 import { TYPED } from './bson-eval';
-import { appendRawFields, findElement, toBson } from './raw-bson';
+import { appendRawFields, toBson } from './raw-bson';
 
 export type OpType = 'i' | 'u' | 'd' | 'c' | 'n';
 
@@ -52,22 +52,6 @@ export function serializeEntry(e: OplogEntry, extra?: Document): Buffer {
   const fields: [string, Buffer][] = [['o', e.o]];
   if (e.o2) fields.push(['o2', e.o2]);
   return appendRawFields(base, fields);
-}
-
-/** Parse a serialised entry back (journal replay). */
-export function parseEntry(raw: Buffer): OplogEntry {
-  const d = deserialize(raw, { ...TYPED, fieldsAsRaw: { o: true, o2: true } });
-  const oEl = findElement(raw, 'o')!;
-  const o2El = findElement(raw, 'o2');
-  return makeEntry({
-    ts: d.ts as Timestamp,
-    t: Number(d.t),
-    op: d.op as OpType,
-    ns: d.ns as string,
-    o: Buffer.from(raw.subarray(oEl.valueStart, oEl.end)),
-    o2: o2El ? Buffer.from(raw.subarray(o2El.valueStart, o2El.end)) : undefined,
-    wall: d.wall as Date,
-  });
 }
 
 export function entryOpTime(e: OplogEntry): OpTime {
@@ -157,4 +141,36 @@ export class Oplog {
 
 function entrySize(e: OplogEntry): number {
   return 100 + e.ns.length + e.o.length + (e.o2?.length ?? 0);
+}
+
+/**
+ * Compact record form of an entry for journals and snapshots:
+ * `[u32 metaLen][meta BSON][u32 oLen][o][u32 o2Len][o2]`, returned as parts
+ * so the document bytes are written straight from the shared buffer.
+ */
+export function entryRecordParts(e: OplogEntry): Buffer[] {
+  const meta = toBson({ ts: e.ts, t: e.t, op: e.op, ns: e.ns, wall: e.wall });
+  const lens = Buffer.allocUnsafe(12);
+  lens.writeUInt32LE(meta.length, 0);
+  lens.writeUInt32LE(e.o.length, 4);
+  lens.writeUInt32LE(e.o2?.length ?? 0, 8);
+  return e.o2 ? [lens, meta, e.o, e.o2] : [lens, meta, e.o];
+}
+
+/** Inverse of entryRecordParts (document bytes are copied out of the read buffer). */
+export function parseEntryRecord(p: Buffer): OplogEntry {
+  const metaLen = p.readUInt32LE(0);
+  const oLen = p.readUInt32LE(4);
+  const o2Len = p.readUInt32LE(8);
+  const meta = deserialize(p.subarray(12, 12 + metaLen), TYPED);
+  const oStart = 12 + metaLen;
+  return makeEntry({
+    ts: meta.ts as Timestamp,
+    t: Number(meta.t),
+    op: meta.op as OpType,
+    ns: meta.ns as string,
+    o: Buffer.from(p.subarray(oStart, oStart + oLen)),
+    o2: o2Len ? Buffer.from(p.subarray(oStart + oLen, oStart + oLen + o2Len)) : undefined,
+    wall: meta.wall as Date,
+  });
 }

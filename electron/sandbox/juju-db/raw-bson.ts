@@ -190,18 +190,31 @@ export function appendRawFields(base: Buffer, fields: ReadonlyArray<readonly [st
 /** A BSON array document built from raw documents, written into one buffer. */
 export function rawArray(docs: readonly Buffer[]): Buffer {
   let size = 5;
-  for (let i = 0; i < docs.length; i++) size += 2 + String(i).length + docs[i]!.length;
+  for (let i = 0; i < docs.length; i++) size += 2 + digits(i) + docs[i]!.length;
   const out = Buffer.allocUnsafe(size);
   out.writeInt32LE(size, 0);
   let pos = 4;
   for (let i = 0; i < docs.length; i++) {
     out[pos++] = 0x03;
-    pos += out.write(String(i), pos, 'latin1');
+    // Array keys "0", "1", … written as ASCII digits without string conversion.
+    const d = digits(i);
+    let v = i;
+    for (let k = pos + d - 1; k >= pos; k--) {
+      out[k] = 0x30 + (v % 10);
+      v = Math.floor(v / 10);
+    }
+    pos += d;
     out[pos++] = 0;
-    pos += docs[i]!.copy(out, pos);
+    const doc = docs[i]!;
+    out.set(doc, pos);
+    pos += doc.length;
   }
   out[pos] = 0;
   return out;
+}
+
+function digits(i: number): number {
+  return i < 10 ? 1 : i < 100 ? 2 : i < 1000 ? 3 : i < 10000 ? 4 : i < 100000 ? 5 : i < 1000000 ? 6 : String(i).length;
 }
 
 /**

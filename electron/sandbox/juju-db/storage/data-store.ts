@@ -11,7 +11,7 @@ import { crc32 } from 'node:zlib';
 import { deserialize, type Document } from 'bson';
 import { TYPED, num } from '../bson-eval';
 import { MongoServerError } from '../errors';
-import { NULL_OPTIME, Oplog, entryOpTime, parseEntry, serializeEntry, type OpTime, type OplogEntry } from '../oplog';
+import { NULL_OPTIME, Oplog, entryOpTime, entryRecordParts, parseEntryRecord, type OpTime, type OplogEntry } from '../oplog';
 import { idKeyOf, toBson } from '../raw-bson';
 import { Catalog, splitNs } from './catalog';
 import type { IndexSpec } from './collection';
@@ -27,12 +27,7 @@ const K_END = 0x5a; // 'Z'
 
 const COMPACT_MIN_BYTES = 64 * 1024 * 1024;
 
-function tagged(kind: number, body: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(body.length + 1);
-  out[0] = kind;
-  body.copy(out, 1);
-  return out;
-}
+const KIND = new Map<number, Buffer>([K_LOGGED, K_LOCAL, K_HEADER, K_COLL, K_DOC, K_OPLOG, K_END].map((k) => [k, Buffer.from([k])]));
 
 export class DataStore {
   catalog = new Catalog();
@@ -97,7 +92,7 @@ export class DataStore {
       } else if (kind === K_DOC) {
         catalog.get(ns)!.insert(Buffer.from(body));
       } else if (kind === K_OPLOG) {
-        oplog.push(parseEntry(body));
+        oplog.push(parseEntryRecord(body));
       } else if (kind === K_END) {
         ended = true;
       }
@@ -111,7 +106,7 @@ export class DataStore {
 
   private replayRecord(p: Buffer): void {
     const kind = p[0]!;
-    const entry = parseEntry(p.subarray(1));
+    const entry = parseEntryRecord(p.subarray(1));
     this.applyEntry(entry, false);
     if (kind === K_LOGGED) {
       this.oplog.push(entry);
@@ -193,14 +188,14 @@ export class DataStore {
     this.applyEntry(e, strict);
     this.oplog.push(e);
     this.lastApplied = entryOpTime(e);
-    this.journal?.append(tagged(K_LOGGED, serializeEntry(e)));
+    this.journal?.append(KIND.get(K_LOGGED)!, ...entryRecordParts(e));
     this.maybeCompact();
   }
 
   /** Apply a write that is not replicated (bootstrap users on an empty member). */
   commitLocal(e: OplogEntry): void {
     this.applyEntry(e, true);
-    this.journal?.append(tagged(K_LOCAL, serializeEntry(e)));
+    this.journal?.append(KIND.get(K_LOCAL)!, ...entryRecordParts(e));
   }
 
   /** Replace everything with a copy of another member's data (initial sync / resync). */
@@ -245,13 +240,19 @@ export class DataStore {
     let written = 0;
     try {
       let batch: Buffer[] = [];
-      const push = async (kind: number, body: Buffer): Promise<void> => {
-        const kindByte = Buffer.from([kind]);
+      const push = async (kind: number, ...body: Buffer[]): Promise<void> => {
+        const kindByte = KIND.get(kind)!;
+        let len = 1;
+        let crc = crc32(kindByte);
+        for (const b of body) {
+          len += b.length;
+          crc = crc32(b, crc);
+        }
         const h = Buffer.allocUnsafe(8);
-        h.writeUInt32LE(body.length + 1, 0);
-        h.writeUInt32LE(crc32(body, crc32(kindByte)), 4);
-        batch.push(h, kindByte, body);
-        written += 9 + body.length;
+        h.writeUInt32LE(len, 0);
+        h.writeUInt32LE(crc, 4);
+        batch.push(h, kindByte, ...body);
+        written += 8 + len;
         if (batch.length >= 900) {
           await fh.writev(batch);
           batch = [];
@@ -262,7 +263,7 @@ export class DataStore {
         await push(K_COLL, c.meta);
         for (const d of c.docs) await push(K_DOC, d);
       }
-      for (const e of entries) await push(K_OPLOG, serializeEntry(e));
+      for (const e of entries) await push(K_OPLOG, ...entryRecordParts(e));
       await push(K_END, Buffer.alloc(0));
       if (batch.length) await fh.writev(batch);
       await fh.sync();

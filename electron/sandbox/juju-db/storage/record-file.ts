@@ -10,13 +10,6 @@ import { crc32 } from 'node:zlib';
 const HEADER = 8;
 const CHUNK = 8 * 1024 * 1024;
 
-export function frameRecord(payload: Buffer): Buffer[] {
-  const h = Buffer.allocUnsafe(HEADER);
-  h.writeUInt32LE(payload.length, 0);
-  h.writeUInt32LE(crc32(payload), 4);
-  return [h, payload];
-}
-
 /**
  * Read every intact record of a file (sync: used while a member starts).
  * Returns the byte length of the intact prefix so the caller can truncate.
@@ -90,8 +83,18 @@ export class RecordAppender {
     return a;
   }
 
-  append(payload: Buffer): void {
-    this.queue.push(...frameRecord(payload));
+  /** Append one record made of several parts (written without joining them). */
+  append(...parts: Buffer[]): void {
+    let len = 0;
+    let crc = 0;
+    for (const p of parts) {
+      len += p.length;
+      crc = crc32(p, crc);
+    }
+    const h = Buffer.allocUnsafe(HEADER);
+    h.writeUInt32LE(len, 0);
+    h.writeUInt32LE(crc, 4);
+    this.queue.push(h, ...parts);
     if (!this.flushing) this.flushing = this.drain();
   }
 
