@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { utils } from 'ssh2';
 import type { EventChannel } from '../../../shared/ipc/contract';
 import { SecretRegistry } from '../../../shared/redact';
 import type { ConnectionTarget } from '../environments/target';
@@ -12,6 +11,7 @@ import { createDispatcher, type SenderInfo } from '../ipc/dispatcher';
 import { createMemoryLogger } from '../log';
 import { ConnectionManager } from './connection-manager';
 import { registerConnectionHandlers } from './connection-handlers';
+import { generateKeyPair } from '../ssh/test-ssh-server';
 
 /**
  * The connection channels through the real dispatcher: the passphrase flow
@@ -28,7 +28,7 @@ let closedPort: number;
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-conn-h-'));
   keyFile = path.join(dir, 'juju_id_rsa');
-  await fs.writeFile(keyFile, utils.generateKeyPairSync('ed25519', { passphrase: PASSPHRASE, cipher: 'aes256-ctr', rounds: 4 }).private, {
+  await fs.writeFile(keyFile, generateKeyPair('ed25519', { passphrase: PASSPHRASE, cipher: 'aes256-ctr', rounds: 4 }).private, {
     mode: 0o600,
   });
   const probe = net.createServer().listen(0, '127.0.0.1');

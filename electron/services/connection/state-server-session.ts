@@ -166,6 +166,8 @@ export class StateServerSession extends EventEmitter<SessionEvents> {
         // The machine's password changed (e.g. restored): clients made with the old one must go.
         void this.#dropMongo();
       }
+      // Dropped while agent.conf was being read: its `close` event is already past.
+      if (ssh.closed) throw new QuorumError('host-unreachable', `The SSH connection to ${this.address} dropped while Quorum was reading agent.conf.`);
       this.#info = conf.info;
       this.#credentials = conf.credentials;
       this.#ssh = ssh;

@@ -45,7 +45,13 @@ export interface RunOptions {
 export interface ExecTransport {
   readonly peer: SshPeer;
   readonly secrets: SecretRegistry;
-  openExec(line: string): Promise<ClientChannel>;
+  /**
+   * Opens an exec channel. `prepare` runs synchronously when the channel
+   * exists, before any later packet is processed: the exit status can arrive
+   * in the same TCP segment as the channel confirmation, and an `exit`
+   * listener attached after an `await` would miss it.
+   */
+  openExec(line: string, prepare: (channel: ClientChannel) => void): Promise<ClientChannel>;
 }
 
 const STDERR_CAP = 64 * 1024;
@@ -61,20 +67,21 @@ export async function execRemote(transport: ExecTransport, command: RemoteComman
   const { peer, secrets } = transport;
   const line = renderRemoteCommand(command);
   if (options.signal?.aborted) throw cancelledError(peer, command);
-  const channel = await transport.openExec(line);
-
   let stderr = '';
-  channel.stderr.on('data', (chunk: Buffer) => {
-    if (stderr.length < STDERR_CAP) stderr += chunk.toString('utf8', 0, Math.min(chunk.length, STDERR_CAP - stderr.length));
-  });
-  channel.on('error', () => undefined);
-
   let code: number | null | undefined;
   let exitSignal: string | null = null;
   let failure: QuorumError | undefined;
-  channel.on('exit', (c: number | null, s?: string) => {
-    code = c;
-    exitSignal = s ?? null;
+  let closed!: Promise<void>;
+  const channel = await transport.openExec(line, (ch) => {
+    ch.stderr.on('data', (chunk: Buffer) => {
+      if (stderr.length < STDERR_CAP) stderr += chunk.toString('utf8', 0, Math.min(chunk.length, STDERR_CAP - stderr.length));
+    });
+    ch.on('error', () => undefined);
+    ch.on('exit', (c: number | null, s?: string) => {
+      code = c;
+      exitSignal = s ?? null;
+    });
+    closed = new Promise<void>((resolve) => ch.once('close', () => resolve()));
   });
 
   let settle!: { resolve: (exit: ExecExit) => void; reject: (error: QuorumError) => void };
@@ -89,7 +96,6 @@ export async function execRemote(transport: ExecTransport, command: RemoteComman
    * A consumer piping it into a file therefore never takes a truncated
    * stream for a complete one. Backpressure still reaches the remote side.
    */
-  const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
   const stdout = new Transform({
     transform: (chunk: Buffer, _enc, cb) => cb(null, chunk),
     flush: (cb) => {

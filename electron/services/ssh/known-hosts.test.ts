@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import {
   checkHostKey,
   entryMatches,
@@ -15,14 +15,15 @@ import {
   parseKnownHosts,
 } from './known-hosts';
 import { KnownHostsStore } from './known-hosts-store';
+import { generateKeyPair } from './test-ssh-server';
 
 function blob(publicLine: string): Buffer {
   return Buffer.from(publicLine.split(' ')[1]!, 'base64');
 }
 
-const ed = utils.generateKeyPairSync('ed25519');
-const ed2 = utils.generateKeyPairSync('ed25519');
-const rsa = utils.generateKeyPairSync('rsa', { bits: 1024 });
+const ed = generateKeyPair('ed25519');
+const ed2 = generateKeyPair('ed25519');
+const rsa = ssh2.utils.generateKeyPairSync('rsa', { bits: 1024 });
 
 describe('fingerprints and key types', () => {
   it('matches OpenSSH for a known key', () => {

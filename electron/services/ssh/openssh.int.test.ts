@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import * as tar from 'tar';
 import { QuorumError } from '../../../shared/errors';
 import { SecretRegistry } from '../../../shared/redact';
@@ -75,7 +75,7 @@ beforeAll(async () => {
   await run('usermod', ['-p', '*', USER]); // unlocked, but no password login
   await fs.writeFile(SUDOERS, `${USER} ALL=(ALL) NOPASSWD:ALL\n`, { mode: 0o440 });
 
-  const client = utils.generateKeyPairSync('rsa', { bits: 2048, comment: 'quorum-test' });
+  const client = ssh2.utils.generateKeyPairSync('rsa', { bits: 2048, comment: 'quorum-test' });
   keyFile = path.join(dir, 'id_rsa');
   await fs.writeFile(keyFile, client.private, { mode: 0o600 });
   const home = `/home/${USER}`;

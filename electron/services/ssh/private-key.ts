@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { utils, type ParsedKey } from 'ssh2';
+import ssh2, { type ParsedKey } from 'ssh2';
 import { QuorumError } from '../../../shared/errors';
 
 /**
@@ -31,7 +31,7 @@ const BAD_PASSPHRASE = /bad passphrase|bad decrypt|integrity check failed/i;
 /** Parses key text (OpenSSH, PEM, PKCS#8, PPK) the way `loadPrivateKey` does; `keyFile` only names it in messages. */
 export function parsePrivateKey(text: string, keyFile: string, passphrase?: string): ParsedKey {
   const source = text.includes('BEGIN ENCRYPTED PRIVATE KEY') ? decryptPkcs8(text, keyFile, passphrase) : text;
-  const parsed = utils.parseKey(source, passphrase);
+  const parsed = ssh2.utils.parseKey(source, passphrase);
   if (parsed instanceof Error) {
     if (ENCRYPTED_NO_PASSPHRASE.test(parsed.message)) throw passphraseRequired(keyFile, false);
     if (passphrase !== undefined && BAD_PASSPHRASE.test(parsed.message)) throw passphraseRequired(keyFile, true);

@@ -1,4 +1,4 @@
-import { Client } from 'ssh2';
+import ssh2 from 'ssh2';
 import { QuorumError } from '../../../shared/errors';
 import { describeHostKey, type PresentedHostKey } from './host-key-check';
 
@@ -9,7 +9,7 @@ import { describeHostKey, type PresentedHostKey } from './host-key-check';
  */
 export function probeHostKey(host: string, port: number, timeoutMs = 10_000): Promise<PresentedHostKey> {
   return new Promise<PresentedHostKey>((resolve, reject) => {
-    const client = new Client();
+    const client = new ssh2.Client();
     let presented: PresentedHostKey | undefined;
     const done = (): void => {
       client.removeAllListeners();

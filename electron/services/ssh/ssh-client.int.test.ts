@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { utils, type ServerChannel } from 'ssh2';
+import ssh2, { type ServerChannel } from 'ssh2';
 import { QuorumError } from '../../../shared/errors';
 import { SecretRegistry } from '../../../shared/redact';
 import type { RemoteCommand } from '../../../shared/remote-commands';
@@ -15,20 +15,20 @@ import { fingerprintOf, hashHostName, knownHostName } from './known-hosts';
 import { KnownHostsStore } from './known-hosts-store';
 import { loadPrivateKey } from './private-key';
 import { SshClient } from './ssh-client';
-import { TestSshServer } from './test-ssh-server';
+import { generateKeyPair, TestSshServer } from './test-ssh-server';
 
 const BIG = 40 * 1024 * 1024;
 const SECRET = 'hunter2-very-secret-password';
 
 let dir: string;
-let clientKey: ReturnType<typeof utils.generateKeyPairSync>;
+let clientKey: ReturnType<typeof ssh2.utils.generateKeyPairSync>;
 let keyFile: string;
 let server: TestSshServer;
 /** What the server side observed, per test. */
 const seen = { written: 0, stdin: Buffer.alloc(0), aborted: false };
 
 function publicBlob(openSshPublic: string): Buffer {
-  const parsed = utils.parseKey(openSshPublic);
+  const parsed = ssh2.utils.parseKey(openSshPublic);
   if (parsed instanceof Error) throw parsed;
   return (Array.isArray(parsed) ? parsed[0]! : parsed).getPublicSSH();
 }
@@ -123,7 +123,7 @@ registry.add(SECRET);
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-ssh-'));
-  clientKey = utils.generateKeyPairSync('rsa', { bits: 2048 });
+  clientKey = ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 });
   keyFile = path.join(dir, 'id_rsa');
   await fs.writeFile(keyFile, clientKey.private, { mode: 0o600 });
   server = new TestSshServer({ authorizedKey: clientKey.public, exec: handle });
@@ -191,7 +191,7 @@ describe('host keys', () => {
 
 describe('authentication', () => {
   it('reports a refused key as ssh-auth-failed naming the key file and user', async () => {
-    const other = utils.generateKeyPairSync('ed25519');
+    const other = generateKeyPair('ed25519');
     const otherFile = path.join(dir, 'other_key');
     await fs.writeFile(otherFile, other.private, { mode: 0o600 });
     const fp = fingerprintOf(publicBlob(server.hostKey.public));
@@ -203,7 +203,7 @@ describe('authentication', () => {
 
   it('asks for the passphrase of an encrypted key, then connects with it', async () => {
     const passphrase = 'correct horse battery';
-    const encrypted = utils.generateKeyPairSync('ed25519', { passphrase, cipher: 'aes256-ctr', rounds: 4 });
+    const encrypted = generateKeyPair('ed25519', { passphrase, cipher: 'aes256-ctr', rounds: 4 });
     const encFile = path.join(dir, 'enc_key');
     await fs.writeFile(encFile, encrypted.private, { mode: 0o600 });
     const missing = await expectError(loadPrivateKey(encFile));
@@ -313,6 +313,15 @@ describe('exec', () => {
     await expect.poll(() => server.openChannels, { timeout: 5_000 }).toBe(0);
     expect(seen.aborted).toBe(true);
     expect(read).toBeLessThan(BIG);
+  });
+
+  it('never misses an exit status that arrives with the channel confirmation (many small runs, no Nagle)', async () => {
+    const t0 = performance.now();
+    for (let i = 0; i < 100; i++) {
+      expect((await ssh.run({ kind: 'read-file', path: `/etc/f${i}` })).toString()).toBe(`contents of /etc/f${i}\n`);
+    }
+    // Small exchanges must not wait on Nagle and delayed ACKs (~40 ms each).
+    expect((performance.now() - t0) / 100).toBeLessThan(20);
   });
 
   it('sends stdin and ends it', async () => {

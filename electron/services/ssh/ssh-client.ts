@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Client, type AuthenticationType, type AuthHandlerMiddleware, type ClientChannel, type ParsedKey } from 'ssh2';
+import ssh2, { type AuthenticationType, type AuthHandlerMiddleware, type Client, type ClientChannel, type ParsedKey } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { QuorumError } from '../../../shared/errors';
 import type { SecretRegistry } from '../../../shared/redact';
@@ -8,7 +8,7 @@ import type { Logger } from '../log';
 import { describeHostKey, verifyHostKey } from './host-key-check';
 import type { KnownHostsStore } from './known-hosts-store';
 import { connectionLost, translateConnectError, type SshPeer } from './ssh-errors';
-import { execRemote, runRemote, type ExecHandle, type ExecOptions, type RunOptions } from './exec';
+import { execRemote, runRemote, type ExecHandle, type ExecOptions, type ExecTransport, type RunOptions } from './exec';
 
 /**
  * One SSH connection to one machine, over ssh2: public-key auth with the
@@ -61,7 +61,7 @@ export class SshClient extends EventEmitter<SshClientEvents> {
   /** Dials, verifies the host key and authenticates; rejects with a translated QuorumError. */
   static connect(options: SshClientOptions): Promise<SshClient> {
     const { peer, secrets } = options;
-    const client = new Client();
+    const client = new ssh2.Client();
     let hostKeyError: QuorumError | undefined;
     let fingerprint = '';
     return new Promise<SshClient>((resolve, reject) => {
@@ -127,6 +127,8 @@ export class SshClient extends EventEmitter<SshClientEvents> {
             );
           },
         });
+        // Small request/response exchanges (exec, exit status, channel close) must not wait for Nagle + delayed ACK (~40 ms each).
+        client.setNoDelay(true);
       } catch (error) {
         fail(error);
       }
@@ -159,8 +161,12 @@ export class SshClient extends EventEmitter<SshClientEvents> {
     return runRemote(this.#open(), command, options);
   }
 
-  #open(): { peer: SshPeer; secrets: SecretRegistry; openExec: (line: string) => Promise<ClientChannel> } {
-    return { peer: this.peer, secrets: this.#secrets, openExec: (line) => this.#channel((cb) => this.#client.exec(line, cb)) };
+  #open(): ExecTransport {
+    return {
+      peer: this.peer,
+      secrets: this.#secrets,
+      openExec: (line, prepare) => this.#channel((cb) => this.#client.exec(line, cb), prepare),
+    };
   }
 
   /** A `direct-tcpip` channel to `host:port` as seen from the machine (juju-db: 127.0.0.1:37017). */
@@ -168,12 +174,18 @@ export class SshClient extends EventEmitter<SshClientEvents> {
     return this.#channel((cb) => this.#client.forwardOut('127.0.0.1', 0, host, port, cb));
   }
 
-  #channel(open: (cb: (err: Error | undefined, channel: ClientChannel) => void) => void): Promise<ClientChannel> {
+  #channel(
+    open: (cb: (err: Error | undefined, channel: ClientChannel) => void) => void,
+    prepare?: (channel: ClientChannel) => void,
+  ): Promise<ClientChannel> {
     if (this.#closed || this.#closing) return Promise.reject(connectionLost(this.peer));
     return new Promise<ClientChannel>((resolve, reject) => {
       try {
         open((err, channel) => {
-          if (!err) return resolve(channel);
+          if (!err) {
+            prepare?.(channel);
+            return resolve(channel);
+          }
           if (this.#closed) return reject(connectionLost(this.peer, err));
           reject(
             new QuorumError(
