@@ -10,6 +10,7 @@ import { childProcessStarter, createSandboxLauncher, type SandboxLauncher, type 
 import { ConnectionManager } from './connection/connection-manager';
 import { registerConnectionHandlers } from './connection/connection-handlers';
 import { registerTopology } from './topology/register-topology';
+import { registerBackups } from './backups/register-backups';
 
 export type HostKind = 'electron' | 'browser';
 
@@ -25,6 +26,8 @@ export interface AppServicesOptions {
   readonly logToStderr?: boolean;
   /** How to start the sandbox (default: a child process from the sources or `out/main/sandbox-process.js`). */
   readonly sandboxStarter?: SandboxStarter;
+  /** Shows a file in the OS file manager (Electron's `shell.showItemInFolder`); absent in browser mode. */
+  readonly reveal?: (file: string) => Promise<void> | void;
 }
 
 /**
@@ -91,6 +94,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   registerConnectionHandlers({ manager: connections, secrets, dispatcher, events });
   closers.push(() => connections.close());
   closers.push(registerTopology({ dispatcher, events, log, environments, connections, sandbox }).close);
+  registerBackups({ home: options.home, dispatcher, events, log, operations, environments, connections, ...(options.reveal ? { reveal: options.reveal } : {}) });
   environments.onSelected((id) => {
     environments.resolveTarget(id).then(
       (target) => connections.open(target),

@@ -402,3 +402,64 @@ export async function extractArchive(file: string, target: string, options: Read
     throw error;
   }
 }
+
+/**
+ * Reads only `metadata.json` (and stops there): what listing a folder of
+ * archives needs without reading every byte. The derived ID and size are
+ * filled as Juju's upload would; the checksum stays empty until verified.
+ */
+export async function readArchiveMetadata(file: string): Promise<BackupMetadata> {
+  const name = path.basename(file);
+  const size = await assertGzip(file);
+  const source = createReadStream(file, { highWaterMark: 256 * 1024 });
+  const gunzip = zlib.createGunzip();
+  source.on('error', (e) => gunzip.destroy(e));
+  source.pipe(gunzip);
+  let text: string | null = null;
+  let sawEntry = false;
+  const found = new AbortController();
+  const parser = new tar.Parser({
+    strict: true,
+    onReadEntry: (entry) => {
+      sawEntry = true;
+      if (normaliseMember(entry.path) === METADATA_ENTRY && entry.type === 'File') {
+        const parts: Buffer[] = [];
+        entry.on('data', (c: Buffer) => parts.push(c));
+        entry.on('end', () => {
+          text = Buffer.concat(parts).toString('utf8');
+          found.abort();
+        });
+        return;
+      }
+      entry.resume();
+    },
+  });
+  try {
+    await Promise.race([
+      feedParser(gunzip, parser),
+      new Promise<void>((resolve) => found.signal.addEventListener('abort', () => resolve(), { once: true })),
+    ]);
+  } catch (error) {
+    if (text === null) throw invalidArchive(name, describeReadFailure(error), error);
+  } finally {
+    source.destroy();
+    gunzip.destroy();
+  }
+  if (text === null) {
+    throw invalidArchive(name, sawEntry ? `there is no ${METADATA_ENTRY} (not a Juju 1.21+ backup)` : 'the contents are not a valid tar archive');
+  }
+  let meta: BackupMetadata;
+  try {
+    meta = parseArchiveMetadataJson(text);
+  } catch (error) {
+    throw invalidArchive(name, `metadata.json is unreadable: ${(error as Error).message}`, error);
+  }
+  const st = await stat(file);
+  return {
+    ...meta,
+    id: meta.started === null ? '' : backupIdFor(new Date(meta.started), meta.environment),
+    checksumFormat: CHECKSUM_FORMAT,
+    size,
+    finished: meta.finished ?? (st.ctime.getTime() > 0 ? st.ctime : st.mtime).toISOString(),
+  };
+}
