@@ -72,7 +72,7 @@ describe('ConnectionManager', () => {
     }
   });
 
-  it('reports an unreachable host with the actionable message and keeps retrying at the backoff's pace', async () => {
+  it('reports an unreachable host with the actionable message and keeps retrying at the pace of the backoff', async () => {
     const m = manager();
     try {
       const env = m.open(target('manual:c', ['10.0.2.1']));
