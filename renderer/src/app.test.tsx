@@ -111,6 +111,10 @@ describe('app shell', () => {
     expect(within(panel).getByText('Dumping collection 3 of 12 (juju.units)')).toBeTruthy();
     expect(within(panel).getByRole('progressbar', { name: 'Progress of Create backup of sandbox' })).toBeTruthy();
 
+    fireEvent.click(within(panel).getByRole('button', { name: 'Cancel Create backup of sandbox' }));
+    await waitFor(() => expect(api.calls.some((call) => call.channel === 'operations.cancel')).toBe(true));
+    expect(api.calls.find((call) => call.channel === 'operations.cancel')?.request).toEqual({ operationId: 'op-backup-000001' });
+
     act(() => api.emit('operation.finished', operationSnapshot({ state: 'succeeded', progress: { phase: 'done', message: 'Backup stored.' } })));
     expect(screen.getByRole('button', { name: 'No operations running' })).toBeTruthy();
     expect(within(panel).getByText('Succeeded')).toBeTruthy();
