@@ -53,10 +53,25 @@ export async function initiateReplicaSet(env: EnvironmentRecord, bootstrap: Memb
     host: `${m.address}:${STATE_PORT}`,
     tags: { 'juju-machine-id': m.id },
   }));
-  await withClient(bootstrap.port, auth, async (c) => {
-    await c.db('admin').command({ replSetInitiate: { _id: REPLICA_SET_NAME, version: 1, members } });
-  });
+  // Members that have only just started may not hear each other yet (a busy machine): retry for a while,
+  // as Juju's bootstrap does, and take "already initialized" from an earlier attempt as done.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await withClient(bootstrap.port, auth, async (c) => {
+        await c.db('admin').command({ replSetInitiate: { _id: REPLICA_SET_NAME, version: 1, members } });
+      });
+      return;
+    } catch (err) {
+      if ((err as { code?: number }).code === ALREADY_INITIALIZED) return;
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
+
+/** MongoDB's `AlreadyInitialized` error code. */
+const ALREADY_INITIALIZED = 23;
 
 /** Polls the members until one says it is the writable primary; returns it. */
 export async function waitForPrimary(members: readonly MemberEndpoint[], auth: DriverAuth, timeoutMs = 30_000): Promise<MemberEndpoint> {

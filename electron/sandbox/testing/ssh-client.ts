@@ -37,7 +37,7 @@ export async function connectSsh(
     port,
     username: options.user ?? 'ubuntu',
     privateKey,
-    readyTimeout: options.timeoutMs ?? 10_000,
+    readyTimeout: options.timeoutMs ?? 20_000,
     hostVerifier: (key: Buffer) => {
       hostFingerprint = fingerprintSha256(key);
       return options.expectFingerprint === undefined || options.expectFingerprint === hostFingerprint;
