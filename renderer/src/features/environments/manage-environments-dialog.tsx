@@ -121,7 +121,7 @@ export function ManageEnvironmentsDialog({ onClose }: { onClose: () => void }) {
           Environments you add here are saved in Quorum&apos;s home folder. Juju environments come from your Juju client
           configuration (JUJU_HOME) and are changed with Juju.
         </p>
-        <p role="status" className="status-line">
+        <p role="status" className="status-line is-success">
           {notice}
         </p>
         <ManualEnvironmentList
