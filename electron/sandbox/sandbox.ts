@@ -223,7 +223,8 @@ class RunningSandbox implements Sandbox {
   /** Fault operations run one at a time, in order, so power cycles cannot interleave. */
   #serial<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#stopped) return Promise.reject(new QuorumError('sandbox-failed', 'The sandbox is stopped; start it again first.'));
-    const run = this.#queue.then(fn, fn);
+    const guarded = () => fn().catch((err: unknown) => Promise.reject(sandboxFailed('complete that operation', err)));
+    const run = this.#queue.then(guarded, guarded);
     this.#queue = run.catch(() => undefined);
     return run;
   }

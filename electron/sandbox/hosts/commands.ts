@@ -134,7 +134,7 @@ async function writeFile(remotePath: string, mode: number, cfs: ConfinedFs, io: 
     return 0;
   } catch (err) {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
-    return failure(io, 'cat', remotePath, err);
+    return failure(io, 'mv', remotePath, err);
   } finally {
     await handle.close().catch(() => undefined);
   }
