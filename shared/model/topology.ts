@@ -77,7 +77,7 @@ export interface Topology {
   readonly quorum: QuorumSummary;
   /** Members that match no machine (Juju's "extra" members), shown so nothing hides. */
   readonly extraMembers: readonly MemberView[];
-  /** The member whose view this is (`host:port`), or null when nothing could be read. */
+  /** The state server (its address) this view was read from, or null when nothing could be read. */
   readonly readFrom: string | null;
   /** True when nothing could be read and this is the last known topology. */
   readonly stale: boolean;
