@@ -106,6 +106,9 @@ async function main(): Promise<number> {
   });
   const d = sandbox.describe();
   const { totalMs, created } = sandbox.startInfo;
+  if (scale !== undefined && !created) {
+    process.stderr.write('Note: --scale applies when the sandbox is created; add --reset to rebuild it at that size.\n');
+  }
   if (values.json) process.stdout.write(`${JSON.stringify(jsonDescription(d, home, totalMs, created))}\n`);
   else process.stdout.write(`${formatDescription(d, totalMs, created)}\n`);
 
