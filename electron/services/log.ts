@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync, statSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import type { SecretRegistry } from '../../shared/redact';
 
@@ -34,6 +34,9 @@ export interface LoggerOptions {
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+/** Above this size the log is moved to `quorum.log.1` at start-up (one generation kept). */
+export const LOG_ROTATE_BYTES = 10 * 1024 * 1024;
+
 /** Formats an unknown thrown value for the log (stack included) — still redacted by the caller. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
@@ -52,7 +55,13 @@ export function createLogger(options: LoggerOptions): Logger {
     const dir = path.join(options.home, 'logs');
     // Created once at start-up, before any service runs; the writes themselves are async.
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    stream = createWriteStream(path.join(dir, 'quorum.log'), { flags: 'a', mode: 0o600 });
+    const file = path.join(dir, 'quorum.log');
+    try {
+      if (statSync(file).size > LOG_ROTATE_BYTES) renameSync(file, `${file}.1`);
+    } catch {
+      // no log yet
+    }
+    stream = createWriteStream(file, { flags: 'a', mode: 0o600 });
     stream.on('error', (error) => {
       process.stderr.write(`quorum: cannot write the log file: ${options.secrets.redact(String(error))}\n`);
       stream = null;
