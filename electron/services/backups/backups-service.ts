@@ -12,7 +12,7 @@ import type { EnvironmentConnection } from '../connection/environment-connection
 import type { StateServerSession } from '../connection/state-server-session';
 import type { Logger } from '../log';
 import type { OperationContext, OperationManager } from '../operations/operation-manager';
-import { createBackup, type CreateBackupInput, type GzipTuning } from './create-backup';
+import { createBackup, retryMongo, type CreateBackupInput, type GzipTuning } from './create-backup';
 import { LocalLibrary } from './local-library';
 import { chooseInitialStateServer, readReplicaSet, stateServerChoices } from './readiness';
 import { ServerBackupStore } from './server-store';
@@ -72,7 +72,7 @@ async function firstConnected(env: EnvironmentConnection): Promise<StateServerSe
 /** The primary's session: backups are written there (metadata and GridFS). */
 async function primarySession(env: EnvironmentConnection): Promise<StateServerSession> {
   const any = await firstConnected(env);
-  const view = await any.withMongo((c) => readReplicaSet(c));
+  const view = await retryMongo(() => any.withMongo((c) => readReplicaSet(c)));
   const primary = view.status.members.find((m) => m.state === 'PRIMARY');
   if (!primary) throw new QuorumError('quorum-lost', 'The replica set has no primary, so nothing can be stored or removed on the server. Check the Topology page.');
   return env.stateServer(hostOnly(primary.name));
@@ -113,7 +113,7 @@ export function createBackupsService(options: BackupsServiceOptions): BackupsSer
     async plan(environmentId) {
       const env = await options.connection(environmentId);
       const any = await firstConnected(env);
-      const view = await any.withMongo((c) => readReplicaSet(c));
+      const view = await retryMongo(() => any.withMongo((c) => readReplicaSet(c)));
       const machines = stateServerChoices(view);
       return {
         machines,
@@ -137,7 +137,10 @@ export function createBackupsService(options: BackupsServiceOptions): BackupsSer
               ctx,
               {
                 session: (address) => env.stateServer(address),
-                anySession: () => firstConnected(env),
+                sessions: async () => {
+                  await firstConnected(env);
+                  return [...env.connectedSessions(), ...env.sessions().filter((x) => x.state !== 'connected')];
+                },
                 tempRoot,
                 logger: log,
                 ...(options.gzip ? { gzip: options.gzip } : {}),
@@ -165,7 +168,7 @@ export function createBackupsService(options: BackupsServiceOptions): BackupsSer
       let serverError: QuorumError | null = null;
       try {
         const { store: s } = await store(env, false);
-        server = await s.list();
+        server = await retryMongo(() => s.list());
       } catch (error) {
         serverError = error instanceof QuorumError ? error : new QuorumError('mongo-unavailable', 'The state server\'s backup list could not be read; local archives are still shown.', { cause: error });
       }

@@ -11,7 +11,7 @@ import type { StateServerSession } from '../connection/state-server-session';
 import type { Logger } from '../log';
 import { dumpToArchive } from './dump';
 import { countingReadStream, ProgressReporter } from './progress';
-import { readReplicaSet, stateServerChoices, chooseInitialStateServer, waitUntilReady, type StateServerChoice } from './readiness';
+import { readReplicaSet, stateServerChoices, chooseInitialStateServer, waitUntilReady, type ReplicaSetView, type StateServerChoice } from './readiness';
 import { ServerBackupStore } from './server-store';
 
 /**
@@ -40,8 +40,8 @@ export interface CreateBackupInput {
 export interface CreateBackupDeps {
   /** A connected session for a machine address. */
   session(address: string): Promise<StateServerSession>;
-  /** Any connected state server, to read the replica set from. */
-  anySession(): Promise<StateServerSession>;
+  /** The environment's state-server sessions, connected ones first, to read the replica set from. */
+  sessions(): Promise<readonly StateServerSession[]>;
   /** Private scratch space (0700) for the archive when no local copy is kept. */
   readonly tempRoot: string;
   readonly logger: Logger;
@@ -75,17 +75,66 @@ function mib(n: number): string {
   return `${(n / (1024 * 1024)).toFixed(0)} MiB`;
 }
 
-async function pickMachine(deps: CreateBackupDeps, requested: string | undefined): Promise<{ choice: StateServerChoice; session: StateServerSession }> {
-  const any = await deps.anySession();
-  const view = await any.withMongo((c) => readReplicaSet(c));
-  const choices = stateServerChoices(view);
-  const choice = requested === undefined ? chooseInitialStateServer(choices) : choices.find((c) => c.machineId === requested) ?? null;
-  if (!choice) {
-    throw requested === undefined
-      ? new QuorumError('ha-not-ready', 'HA not ready; try again later. No state server is healthy enough to back up from.')
-      : new QuorumError('not-found', `Machine ${requested} is not a state server of this environment. Pick one from the list.`);
+/**
+ * Retries a read a few times when juju-db did not answer: the first request
+ * after an SSH reconnect can hit a pooled connection that died with the old
+ * tunnel; the driver drops the pool and the next attempt works.
+ */
+export async function retryMongo<T>(fn: () => Promise<T>, signal?: AbortSignal, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (i >= attempts || !(error instanceof QuorumError) || error.code !== 'mongo-unavailable') throw error;
+      signal?.throwIfAborted();
+      await new Promise((r) => setTimeout(r, 250 * i));
+    }
   }
-  return { choice, session: await deps.session(choice.address) };
+}
+
+/** Reads the replica set from the first state server that answers. */
+async function readFromAny(sessions: () => Promise<readonly StateServerSession[]>): Promise<ReplicaSetView> {
+  let last: unknown = new QuorumError('host-unreachable', 'No state server can be reached.');
+  for (const s of await sessions()) {
+    try {
+      return await s.withMongo((c) => readReplicaSet(c));
+    } catch (error) {
+      last = error;
+    }
+  }
+  throw last;
+}
+
+async function pickMachine(
+  deps: CreateBackupDeps,
+  requested: string | undefined,
+  wait: (read: () => Promise<ReplicaSetView>) => Promise<ReplicaSetView>,
+  signal: AbortSignal,
+): Promise<{ choice: StateServerChoice; session: StateServerSession }> {
+  const view = await wait(() => readFromAny(deps.sessions));
+  const choices = stateServerChoices(view);
+  if (requested !== undefined) {
+    const choice = choices.find((c) => c.machineId === requested);
+    if (!choice) throw new QuorumError('not-found', `Machine ${requested} is not a state server of this environment. Pick one from the list.`);
+    const session = await deps.session(choice.address);
+    await retryMongo(() => session.withMongo((c) => c.db('admin').command({ ping: 1 })), signal);
+    return { choice, session };
+  }
+  // The initial state server first; when it cannot be reached, the next healthy voting one.
+  const first = chooseInitialStateServer(choices);
+  const ordered = [...(first ? [first] : []), ...choices.filter((c) => c !== first && c.voting && c.healthy)];
+  let last: unknown = new QuorumError('ha-not-ready', 'HA not ready; try again later. No state server is healthy enough to back up from.');
+  for (const choice of ordered) {
+    try {
+      const session = await deps.session(choice.address);
+      await retryMongo(() => session.withMongo((c) => c.db('admin').command({ ping: 1 })), signal, 2);
+      return { choice, session };
+    } catch (error) {
+      signal.throwIfAborted();
+      last = error;
+    }
+  }
+  throw last;
 }
 
 export async function createBackup(ctx: OperationContext, deps: CreateBackupDeps, input: CreateBackupInput): Promise<CreateBackupOutput> {
@@ -95,14 +144,15 @@ export async function createBackup(ctx: OperationContext, deps: CreateBackupDeps
   let tempFile: string | null = null;
   try {
     reporter.phase({ phase: 'checking', message: 'Checking that the replica set is ready…' });
-    const { choice, session } = await pickMachine(deps, input.machineId);
+    // Juju's WaitUntilReady: a healthy majority (polled, up to 60 s) before anything else.
+    const wait = (read: () => Promise<ReplicaSetView>): Promise<ReplicaSetView> =>
+      waitUntilReady(read, {
+        ...deps.readiness,
+        signal,
+        onWait: (left) => reporter.phase({ phase: 'checking', message: `Waiting for a healthy majority of state servers (${left} s left)…` }),
+      });
+    const { choice, session } = await pickMachine(deps, input.machineId, wait, signal);
     ctx.log(`Backing up from machine ${choice.machineId} (${choice.address}).`);
-    await session.mongo();
-    await waitUntilReady(() => session.withMongo((c) => readReplicaSet(c)), {
-      ...deps.readiness,
-      signal,
-      onWait: (left) => reporter.phase({ phase: 'checking', message: `Waiting for a healthy majority of state servers (${left} s left)…` }),
-    });
     const info = session.agentConf;
     const environment = info?.environmentUuid;
     if (!info || !environment) throw new QuorumError('agent-conf-unreadable', `agent.conf on machine ${choice.machineId} names no environment; cannot label the backup.`);
@@ -111,7 +161,7 @@ export async function createBackup(ctx: OperationContext, deps: CreateBackupDeps
 
     // Free space, locally and on the server (GridFS lives in juju-db's data directory).
     reporter.phase({ phase: 'checking', message: 'Checking free disk space…' });
-    const needed = await session.withMongo((c) => estimateArchiveBytes(c));
+    const needed = await retryMongo(() => session.withMongo((c) => estimateArchiveBytes(c)), signal);
     const targetDir = input.keepLocal ? input.folder : deps.tempRoot;
     await mkdir(targetDir, { recursive: true, mode: 0o700 });
     const local = await statfs(targetDir);

@@ -85,17 +85,23 @@ export async function waitUntilReady(read: () => Promise<ReplicaSetView>, option
   const timeoutMs = options.timeoutMs ?? 60_000;
   const pollMs = options.pollMs ?? 10_000;
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = null;
   for (;;) {
     options.signal?.throwIfAborted();
     let view: ReplicaSetView | null = null;
     try {
       view = await read();
-    } catch {
+      lastError = null;
+    } catch (error) {
       view = null;
+      lastError = error;
     }
     if (view && isReplicaSetReady(view)) return view;
     const left = deadline - Date.now();
     if (left <= 0) {
+      if (lastError instanceof QuorumError) {
+        throw new QuorumError('ha-not-ready', `${HA_NOT_READY}. The replica set could not be read: ${lastError.message}`, { cause: lastError });
+      }
       throw new QuorumError('ha-not-ready', `${HA_NOT_READY}. Fewer than a majority of the state servers are healthy; check the Topology page.`);
     }
     options.onWait?.(Math.ceil(left / 1000));
