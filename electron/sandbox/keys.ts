@@ -39,8 +39,22 @@ export async function createEnvironmentKey(privateFile: string, publicFile: stri
   return { privateKey: pair.private, publicKey: `${pair.public}\n` };
 }
 
+/**
+ * ssh2 1.17 writes about one ed25519 key in 200 in a form its own parser
+ * then rejects ("Malformed OpenSSH private key"); such a host key would make
+ * the machine's sshd unusable, so keys are generated until both halves parse.
+ */
+export function generateEd25519KeyPair(comment: string): { private: string; public: string } {
+  for (let attempt = 0; ; attempt++) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+    const ok = !(ssh2.utils.parseKey(pair.private) instanceof Error) && !(ssh2.utils.parseKey(pair.public) instanceof Error);
+    if (ok) return pair;
+    if (attempt > 50) throw new Error('could not generate a usable ed25519 key');
+  }
+}
+
 export async function createHostKey(privateFile: string, machineId: string): Promise<KeyPairFiles> {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: `root@machine-${machineId}` });
+  const pair = generateEd25519KeyPair(`root@machine-${machineId}`);
   await writePrivateFile(privateFile, pair.private);
   await writePrivateFile(`${privateFile}.pub`, `${pair.public}\n`);
   return { privateKey: pair.private, publicKey: `${pair.public}\n` };

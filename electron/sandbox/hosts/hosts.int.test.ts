@@ -5,12 +5,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import ssh2 from 'ssh2';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDfAvailable, renderRemoteCommand, type RemoteCommand } from '../../../shared/remote-commands';
 import { newEnvironmentRecord } from '../environment';
-import { createHostKey, fingerprintSha256, readKeyPair } from '../keys';
+import { createHostKey, fingerprintSha256, generateEd25519KeyPair, readKeyPair } from '../keys';
 import { SandboxLayout } from '../layout';
 import { SSH_USER, machineTag, type EnvironmentRecord } from '../model';
 import { createEnvironmentKeys, type EnvironmentKeys } from '../secrets';
@@ -102,7 +101,7 @@ describe('sandbox SSH hosts', () => {
   });
 
   it('refuses a wrong client key', async () => {
-    const other = ssh2.utils.generateKeyPairSync('ed25519');
+    const other = generateEd25519KeyPair('someone-else');
     await expect(connectSsh(hosts.get('0')!.port, other.private)).rejects.toThrow(/authentication/i);
   });
 
