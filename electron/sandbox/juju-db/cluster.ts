@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import type { CreateJujuDbCluster, JujuDbCluster, JujuDbClusterOptions, JujuDbMember } from './api';
 import { ReplicaNode, type ClusterHooks } from './node';
 import { Coordinator } from './replset/coordinator';
+import { SharedBlocks } from './storage/blocks';
+import type { DataStore } from './storage/data-store';
 
 /** Oplog cap (bytes it would take on disk); Juju sizes it from free disk, typically ~1 GB. */
 export const DEFAULT_OPLOG_BYTES = 512 * 1024 * 1024;
@@ -15,6 +17,8 @@ export class JujuDbClusterImpl implements JujuDbCluster {
   private readonly nodes = new Map<string, ReplicaNode>();
   private readonly coordinator: Coordinator;
   private readonly hooks: ClusterHooks;
+  /** Identical blocks are loaded once for all members. */
+  readonly shared = new SharedBlocks();
 
   constructor(private readonly options: JujuDbClusterOptions) {
     const electionTimeoutMillis = options.electionTimeoutMillis ?? 1500;
@@ -42,6 +46,8 @@ export class JujuDbClusterImpl implements JujuDbCluster {
         bootstrapUsers: this.options.bootstrapUsers,
         oplogMaxBytes: DEFAULT_OPLOG_BYTES,
         hooks: this.hooks,
+        shared: this.shared,
+        peers: () => [...this.nodes.values()].map((n) => n.store).filter((s): s is DataStore => s !== null),
       });
       this.nodes.set(machineId, node);
     }

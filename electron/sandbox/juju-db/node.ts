@@ -16,6 +16,7 @@ import { compareOpTime, makeEntry, NULL_OPTIME, type OpTime, type OplogEntry, ty
 import { memberByHost, type ReplSetConfig } from './replset/config';
 import { MemberState, type MemberStateCode } from './replset/member-state';
 import { readMeta, writeMeta } from './replset/meta-file';
+import type { SharedBlocks } from './storage/blocks';
 import { DataStore } from './storage/data-store';
 import { ROOT_ROLES, USERS_NS, VERSION_NS, userDocument } from './users';
 import { toBson } from './raw-bson';
@@ -50,6 +51,10 @@ export interface NodeOptions {
   readonly bootstrapUsers: readonly JujuDbUser[];
   readonly oplogMaxBytes: number;
   readonly hooks: ClusterHooks;
+  /** Blocks shared by the cluster's members (one copy of identical data in memory). */
+  readonly shared?: SharedBlocks;
+  /** The other members' stores, for sharing replayed journal entries. */
+  readonly peers?: () => readonly DataStore[];
 }
 
 export class ReplicaNode implements JujuDbMember {
@@ -90,7 +95,7 @@ export class ReplicaNode implements JujuDbMember {
   async start(): Promise<void> {
     if (this.status === 'running') return;
     mkdirSync(this.dir, { recursive: true });
-    const store = await DataStore.open(this.dir, this.options.oplogMaxBytes);
+    const store = await DataStore.open(this.dir, { oplogMaxBytes: this.options.oplogMaxBytes, shared: this.options.shared, peers: this.options.peers });
     const meta = readMeta(this.dir);
     this.config = meta.config;
     this.term = meta.term;

@@ -21,6 +21,12 @@ export interface IndexSpec extends Document {
 
 export class CollectionIndex {
   readonly spec: IndexSpec;
+  /**
+   * Documents to build from on first use. Loading a member from its snapshot
+   * defers every secondary index (built on the first lookup or strict write),
+   * which keeps restart time proportional to bytes read, not to index work.
+   */
+  private pending: Map<string, Buffer> | null = null;
   readonly fields: string[];
   readonly topFields: Set<string>;
   readonly unique: boolean;
@@ -36,6 +42,28 @@ export class CollectionIndex {
     this.topFields = new Set(this.fields.map((f) => f.split('.')[0]!));
     this.unique = spec.unique === true;
     this.sparse = spec.sparse === true;
+  }
+
+  /** Defer building over `docs` until the index is first needed. */
+  defer(docs: Map<string, Buffer>): void {
+    this.pending = docs;
+    this.byFirst.clear();
+    this.uniqueKeys.clear();
+  }
+
+  get built(): boolean {
+    return this.pending === null;
+  }
+
+  /** Build a deferred index now (duplicates keep their first holder: the data was valid when saved). */
+  ensureBuilt(): void {
+    const docs = this.pending;
+    if (!docs) return;
+    this.pending = null;
+    for (const [id, raw] of docs) {
+      const keys = this.evalKeys(raw);
+      if (this.conflict(keys, id) === undefined) this.add(id, keys);
+    }
   }
 
   evalKeys(raw: Buffer): Record<string, unknown> {
@@ -79,6 +107,7 @@ export class CollectionIndex {
 
   /** Ids whose first indexed field equals `value` (eval form). */
   lookup(value: unknown): Set<string> | undefined {
+    this.ensureBuilt();
     return this.byFirst.get(canon(value));
   }
 }
@@ -105,11 +134,22 @@ export class Collection {
     return `${this.db}.${this.name}`;
   }
 
-  /** A copy sharing the document buffers (initial sync). */
+  /** A copy sharing the document buffers (initial sync); its indexes build on first use. */
   clone(): Collection {
     const c = new Collection(this.db, this.name, this.options, this.uuid, new Map(this.docs));
-    for (const idx of this.indexes) c.addIndex(idx.spec);
+    for (const idx of this.indexes) c.addIndex(idx.spec, true);
     return c;
+  }
+
+  /** Bulk-load documents read from a snapshot (no index work: indexes are deferred). */
+  load(ids: readonly string[], docs: readonly Buffer[]): void {
+    for (let i = 0; i < ids.length; i++) {
+      const d = docs[i]!;
+      const prev = this.docs.get(ids[i]!);
+      if (prev) this.bytes -= prev.length;
+      this.docs.set(ids[i]!, d);
+      this.bytes += d.length;
+    }
   }
 
   get(id: string): Buffer | undefined {
@@ -128,32 +168,44 @@ export class Collection {
     return duplicateKeyError(this.ns, idx.spec.name, idx.spec.key, keyValue, text);
   }
 
-  insert(raw: Buffer): string {
+  /** Indexes that must be maintained on this write (strict writes build deferred ones first). */
+  private live(strict: boolean): CollectionIndex[] {
+    if (strict) for (const idx of this.indexes) idx.ensureBuilt();
+    return this.indexes.some((i) => !i.built) ? this.indexes.filter((i) => i.built) : this.indexes;
+  }
+
+  /**
+   * Insert a document. `strict` (primary writes) builds deferred indexes so
+   * unique constraints hold; replay and replication leave them deferred.
+   */
+  insert(raw: Buffer, strict = true): string {
     const id = idKeyOf(raw);
     if (id === undefined) throw new MongoServerError('InvalidIdField', 'document is missing _id');
     if (this.docs.has(id)) throw this.idDup(raw);
-    const keyed = this.indexes.map((idx) => idx.evalKeys(raw));
-    this.indexes.forEach((idx, i) => {
+    const indexes = this.live(strict);
+    const keyed = indexes.map((idx) => idx.evalKeys(raw));
+    indexes.forEach((idx, i) => {
       if (idx.conflict(keyed[i]!, undefined) !== undefined) throw this.uniqueDup(idx, keyed[i]!);
     });
-    this.indexes.forEach((idx, i) => idx.add(id, keyed[i]!));
+    indexes.forEach((idx, i) => idx.add(id, keyed[i]!));
     this.docs.set(id, raw);
     this.bytes += raw.length;
     return id;
   }
 
-  replace(id: string, raw: Buffer): void {
+  replace(id: string, raw: Buffer, strict = true): void {
     const old = this.docs.get(id);
     if (!old) {
-      this.insert(raw);
+      this.insert(raw, strict);
       return;
     }
-    const oldKeys = this.indexes.map((idx) => idx.evalKeys(old));
-    const newKeys = this.indexes.map((idx) => idx.evalKeys(raw));
-    this.indexes.forEach((idx, i) => {
+    const indexes = this.live(strict);
+    const oldKeys = indexes.map((idx) => idx.evalKeys(old));
+    const newKeys = indexes.map((idx) => idx.evalKeys(raw));
+    indexes.forEach((idx, i) => {
       if (idx.conflict(newKeys[i]!, id) !== undefined) throw this.uniqueDup(idx, newKeys[i]!);
     });
-    this.indexes.forEach((idx, i) => {
+    indexes.forEach((idx, i) => {
       idx.remove(id, oldKeys[i]!);
       idx.add(id, newKeys[i]!);
     });
@@ -164,15 +216,23 @@ export class Collection {
   delete(id: string): boolean {
     const old = this.docs.get(id);
     if (!old) return false;
-    this.indexes.forEach((idx) => idx.remove(id, idx.evalKeys(old)));
+    for (const idx of this.indexes) if (idx.built) idx.remove(id, idx.evalKeys(old));
     this.docs.delete(id);
     this.bytes -= old.length;
     return true;
   }
 
-  /** Add a secondary index, building it over existing documents (fails on unique violations). */
-  addIndex(spec: IndexSpec): void {
+  /**
+   * Add a secondary index, building it over existing documents (fails on
+   * unique violations), or deferring the build (`lazy`, when loading saved data).
+   */
+  addIndex(spec: IndexSpec, lazy = false): void {
     const idx = new CollectionIndex(spec);
+    if (lazy) {
+      idx.defer(this.docs);
+      this.indexes.push(idx);
+      return;
+    }
     for (const [id, raw] of this.docs) {
       const keys = idx.evalKeys(raw);
       if (idx.conflict(keys, id) !== undefined) throw this.uniqueDup(idx, keys);

@@ -1,53 +1,95 @@
 /**
- * A member's data: catalog + oplog, persisted as a snapshot file followed by
- * append-only journals of applied oplog entries. Every change to the data is
- * an oplog entry applied here, on the primary and on secondaries alike, so
+ * A member's data: catalog + oplog, persisted as a snapshot (a manifest of
+ * content-addressed blocks, see `snapshot.ts`) followed by append-only
+ * journals of applied oplog entries. Every change to the data is an oplog
+ * entry applied here, on the primary and on secondaries alike, so
  * replication and crash recovery are the same code path.
+ *
+ * Loading never blocks the event loop for long: blocks and journals are read
+ * with large asynchronous reads, documents stay slices of what was read, and
+ * secondary indexes are built on first use. Journals are compacted into a
+ * new snapshot once they pass COMPACT_JOURNAL_BYTES, and compaction only
+ * hashes and writes the blocks that changed, so it can run often.
  */
-import { mkdirSync, readdirSync, renameSync, rmSync, existsSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { deserialize, type Document } from 'bson';
-import { TYPED, num } from '../bson-eval';
+import { TYPED } from '../bson-eval';
 import { MongoServerError } from '../errors';
-import { NULL_OPTIME, Oplog, entryOpTime, entryRecordParts, parseEntryRecord, type OpTime, type OplogEntry } from '../oplog';
-import { idKeyOf, toBson } from '../raw-bson';
+import { NULL_OPTIME, Oplog, entryOpTime, parseEntryRecord, type OpTime, type OplogEntry } from '../oplog';
+import { idKeyOf } from '../raw-bson';
+import { blockDir, blockPath, ensureBlockDir, SharedBlocks, type DocBlock, type OplogBlock } from './blocks';
 import { Catalog, splitNs } from './catalog';
 import type { IndexSpec } from './collection';
-import { readRecords, RecordAppender, truncateFile } from './record-file';
+import { decodeEntry, encodeEntry } from './entry-codec';
+import { readRecordsAsync, RecordAppender } from './record-file';
+import { loadSnapshot, writeSnapshot } from './snapshot';
 
-const K_LOGGED = 0x45; // 'E': applied and in the oplog
-const K_LOCAL = 0x4c; // 'L': applied, not replicated (bootstrap users)
-const K_HEADER = 0x48; // 'H'
-const K_COLL = 0x43; // 'C'
-const K_DOC = 0x44; // 'D'
-const K_OPLOG = 0x4f; // 'O'
-const K_END = 0x5a; // 'Z'
+const K_LOGGED_V1 = 0x45; // 'E': applied and in the oplog (BSON meta, older journals)
+const K_LOCAL_V1 = 0x4c; // 'L': applied, not replicated (older journals)
+const K_LOGGED = 0x65; // 'e': applied and in the oplog (binary entry)
+const K_LOCAL = 0x6c; // 'l': applied, not replicated (bootstrap users)
 
-const COMPACT_MIN_BYTES = 64 * 1024 * 1024;
+/** Journal size that triggers a compaction (and bounds what a restart replays). */
+export const COMPACT_JOURNAL_BYTES = 64 * 1024 * 1024;
 
-const KIND = new Map<number, Buffer>([K_LOGGED, K_LOCAL, K_HEADER, K_COLL, K_DOC, K_OPLOG, K_END].map((k) => [k, Buffer.from([k])]));
+const KIND_LOGGED = Buffer.from([K_LOGGED]);
+const KIND_LOCAL = Buffer.from([K_LOCAL]);
+
+export interface DataStoreOptions {
+  readonly oplogMaxBytes: number;
+  /** Blocks shared with the other members of the cluster. */
+  readonly shared?: SharedBlocks;
+  /** The other members' stores: replayed journal entries they also hold are shared, not duplicated. */
+  readonly peers?: () => readonly DataStore[];
+}
 
 export class DataStore {
   catalog = new Catalog();
   readonly oplog: Oplog;
   lastApplied: OpTime = NULL_OPTIME;
+  readonly shared: SharedBlocks;
+  private readonly peers: () => readonly DataStore[];
   private journal: RecordAppender | null = null;
   private gen = 0;
-  private snapshotBytes = 0;
   private compacting: Promise<void> | null = null;
+  /** The blocks of the current snapshot, held so other members can share them. */
+  private held: { docBlocks: DocBlock[]; oplogBlocks: OplogBlock[] } = { docBlocks: [], oplogBlocks: [] };
+  /** Block files present in this member's directory. */
+  private readonly present = new Set<string>();
+  private readonly names = new Map<string, string>();
+  /** Bytes of journal replayed by the last open (for tests and benchmarks). */
+  replayedBytes = 0;
 
-  private constructor(readonly dir: string, oplogMaxBytes: number) {
-    this.oplog = new Oplog(oplogMaxBytes);
+  private constructor(
+    readonly dir: string,
+    options: DataStoreOptions,
+  ) {
+    this.oplog = new Oplog(options.oplogMaxBytes);
+    this.shared = options.shared ?? new SharedBlocks();
+    this.peers = options.peers ?? (() => []);
   }
 
   /** Load snapshot + journals from `dir` (created if missing). */
-  static async open(dir: string, oplogMaxBytes: number): Promise<DataStore> {
+  static async open(dir: string, options: DataStoreOptions | number): Promise<DataStore> {
     mkdirSync(dir, { recursive: true });
-    const s = new DataStore(dir, oplogMaxBytes);
-    s.loadSnapshot();
-    const journals = readdirSync(dir)
+    const s = new DataStore(dir, typeof options === 'number' ? { oplogMaxBytes: options } : options);
+    await ensureBlockDir(dir);
+    for (const f of await readdir(blockDir(dir))) {
+      const m = /^([0-9a-f]{64})\.blk$/.exec(f);
+      if (m) s.present.add(m[1]!);
+      else if (f.endsWith('.tmp')) await rm(join(blockDir(dir), f), { force: true });
+    }
+    const snap = await loadSnapshot(dir, s.shared, s.oplog.maxBytes);
+    if (snap) {
+      s.catalog = snap.catalog;
+      for (const e of snap.entries) s.oplog.push(e);
+      s.gen = snap.gen;
+      s.lastApplied = snap.lastApplied;
+      s.held = { docBlocks: snap.docBlocks, oplogBlocks: snap.oplogBlocks };
+    }
+    const journals = (await readdir(dir))
       .map((f) => /^journal-(\d+)\.bin$/.exec(f))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => Number(m[1]))
@@ -56,62 +98,47 @@ export class DataStore {
     for (const g of journals) {
       const path = join(dir, `journal-${g}.bin`);
       if (g < s.gen) {
-        rmSync(path, { force: true });
+        await rm(path, { force: true });
         continue;
       }
-      const r = readRecords(path, (p) => s.replayRecord(p));
-      if (!r.complete) truncateFile(path, r.validLength);
+      const r = await readRecordsAsync(path, (p) => s.replayRecord(p));
+      s.replayedBytes += r.validLength;
+      if (!r.complete) await truncate(path, r.validLength);
       lastGen = g;
     }
     s.gen = lastGen;
     s.journal = await RecordAppender.open(join(dir, `journal-${s.gen}.bin`));
+    // A long journal (or an old-format snapshot) is folded into a snapshot now, in the background.
+    if (s.replayedBytes > COMPACT_JOURNAL_BYTES / 4 || (snap && snap.docBlocks.length === 0 && s.catalog.totalBytes() > 0)) {
+      s.compact().catch(() => undefined);
+    }
     return s;
-  }
-
-  private loadSnapshot(): void {
-    const path = join(this.dir, 'snapshot.bin');
-    if (!existsSync(path)) return;
-    let ns = '';
-    let ended = false;
-    const catalog = new Catalog();
-    const oplog = new Oplog(this.oplog.maxBytes);
-    let gen = 0;
-    let last: OpTime = NULL_OPTIME;
-    readRecords(path, (p) => {
-      const kind = p[0]!;
-      const body = p.subarray(1);
-      if (kind === K_HEADER) {
-        const h = deserialize(body, TYPED);
-        gen = num(h.gen);
-        if (h.lastApplied) last = { ts: h.lastApplied.ts, t: num(h.lastApplied.t) };
-      } else if (kind === K_COLL) {
-        const c = deserialize(body, TYPED);
-        ns = c.ns as string;
-        const coll = catalog.create(ns, (c.options as Document) ?? {}, false, Buffer.from((c.uuid as { buffer: Uint8Array }).buffer));
-        for (const spec of (c.indexes as IndexSpec[]) ?? []) coll.addIndex(spec);
-      } else if (kind === K_DOC) {
-        catalog.get(ns)!.insert(Buffer.from(body));
-      } else if (kind === K_OPLOG) {
-        oplog.push(parseEntryRecord(body));
-      } else if (kind === K_END) {
-        ended = true;
-      }
-    });
-    if (!ended) throw new Error(`snapshot ${path} is incomplete`);
-    this.catalog = catalog;
-    this.oplog.copyFrom(oplog);
-    this.gen = gen;
-    this.lastApplied = last;
   }
 
   private replayRecord(p: Buffer): void {
     const kind = p[0]!;
-    const entry = parseEntryRecord(p.subarray(1));
+    const logged = kind === K_LOGGED || kind === K_LOGGED_V1;
+    let entry = kind === K_LOGGED || kind === K_LOCAL ? decodeEntry(p, 1, this.names)[0] : parseEntryRecord(p.subarray(1));
+    if (logged) entry = this.sharedEntry(entry);
     this.applyEntry(entry, false);
-    if (kind === K_LOGGED) {
+    if (logged) {
       this.oplog.push(entry);
       this.lastApplied = entryOpTime(entry);
     }
+  }
+
+  /** The same entry as held by another member (same optime, same bytes), so documents are held once. */
+  private sharedEntry(e: OplogEntry): OplogEntry {
+    if (e.t < 0) return e;
+    for (const peer of this.peers()) {
+      if (peer === this) continue;
+      const i = peer.oplog.indexOf(e);
+      if (i < 0) continue;
+      const pe = peer.oplog.at(i)!;
+      if (pe === e) return e;
+      if (pe.op === e.op && pe.ns === e.ns && pe.o.equals(e.o) && (pe.o2 === undefined ? e.o2 === undefined : e.o2 !== undefined && pe.o2.equals(e.o2))) return pe;
+    }
+    return e;
   }
 
   /** True when the member holds no data and no history (first start). */
@@ -131,14 +158,14 @@ export class DataStore {
         if (strict) coll.insert(e.o);
         else {
           const id = idKeyOf(e.o);
-          if (id !== undefined && coll.get(id)) coll.replace(id, e.o);
-          else coll.insert(e.o);
+          if (id !== undefined && coll.get(id)) coll.replace(id, e.o, false);
+          else coll.insert(e.o, false);
         }
         break;
       }
       case 'u': {
         const coll = this.catalog.get(e.ns) ?? this.catalog.create(e.ns);
-        coll.replace(idKeyOf(e.o2!)!, e.o);
+        coll.replace(idKeyOf(e.o2!)!, e.o, strict);
         break;
       }
       case 'd':
@@ -188,14 +215,14 @@ export class DataStore {
     this.applyEntry(e, strict);
     this.oplog.push(e);
     this.lastApplied = entryOpTime(e);
-    this.journal?.append(KIND.get(K_LOGGED)!, ...entryRecordParts(e));
+    this.journal?.append(KIND_LOGGED, ...encodeEntry(e));
     this.maybeCompact();
   }
 
   /** Apply a write that is not replicated (bootstrap users on an empty member). */
   commitLocal(e: OplogEntry): void {
     this.applyEntry(e, true);
-    this.journal?.append(KIND.get(K_LOCAL)!, ...entryRecordParts(e));
+    this.journal?.append(KIND_LOCAL, ...encodeEntry(e));
   }
 
   /** Replace everything with a copy of another member's data (initial sync / resync). */
@@ -208,9 +235,7 @@ export class DataStore {
 
   private maybeCompact(): void {
     if (this.compacting || !this.journal) return;
-    if (this.journal.bytesWritten > Math.max(COMPACT_MIN_BYTES, this.snapshotBytes * 2)) {
-      this.compact().catch(() => undefined);
-    }
+    if (this.journal.bytesWritten > COMPACT_JOURNAL_BYTES) this.compact().catch(() => undefined);
   }
 
   /** Write a fresh snapshot and start a new journal generation. */
@@ -223,59 +248,41 @@ export class DataStore {
   }
 
   private async doCompact(): Promise<void> {
-    // Switch journal generation and capture the state synchronously.
+    // Switch journal generation, then capture the state synchronously.
     const oldJournal = this.journal;
     this.gen += 1;
     const gen = this.gen;
     this.journal = await RecordAppender.open(join(this.dir, `journal-${gen}.bin`));
-    const header = toBson({ gen, lastApplied: { ts: this.lastApplied.ts, t: this.lastApplied.t } });
-    const colls = this.catalog.all().map((c) => ({
-      meta: toBson({ ns: c.ns, options: c.options, uuid: c.uuid, indexes: c.indexes.map((i) => i.spec) }),
-      docs: [...c.docs.values()],
-    }));
-    const entries = [...this.oplog.iterate()];
-    await oldJournal?.close();
-    const tmp = join(this.dir, 'snapshot.tmp');
-    const fh = await open(tmp, 'w');
-    let written = 0;
-    try {
-      let batch: Buffer[] = [];
-      const push = async (kind: number, ...body: Buffer[]): Promise<void> => {
-        const kindByte = KIND.get(kind)!;
-        let len = 1;
-        let crc = crc32(kindByte);
-        for (const b of body) {
-          len += b.length;
-          crc = crc32(b, crc);
-        }
-        const h = Buffer.allocUnsafe(8);
-        h.writeUInt32LE(len, 0);
-        h.writeUInt32LE(crc, 4);
-        batch.push(h, kindByte, ...body);
-        written += 8 + len;
-        if (batch.length >= 900) {
-          await fh.writev(batch);
-          batch = [];
-        }
-      };
-      await push(K_HEADER, header);
-      for (const c of colls) {
-        await push(K_COLL, c.meta);
-        for (const d of c.docs) await push(K_DOC, d);
+    const colls = this.catalog.all().map((c) => {
+      const ids: string[] = new Array(c.docs.size);
+      const docs: Buffer[] = new Array(c.docs.size);
+      let i = 0;
+      for (const [id, d] of c.docs) {
+        ids[i] = id;
+        docs[i++] = d;
       }
-      for (const e of entries) await push(K_OPLOG, ...entryRecordParts(e));
-      await push(K_END, Buffer.alloc(0));
-      if (batch.length) await fh.writev(batch);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    renameSync(tmp, join(this.dir, 'snapshot.bin'));
-    this.snapshotBytes = written;
-    for (const f of readdirSync(this.dir)) {
+      return { ns: c.ns, options: c.options, uuid: c.uuid, indexes: c.indexes.map((x) => x.spec), ids, docs };
+    });
+    const capture = { gen, lastApplied: this.lastApplied, colls, entries: [...this.oplog.iterate()] };
+    await oldJournal?.close();
+    const written = await writeSnapshot(this.dir, this.shared, capture, this.present);
+    this.held = { docBlocks: written.docBlocks, oplogBlocks: written.oplogBlocks };
+    for (const f of await readdir(this.dir)) {
       const m = /^journal-(\d+)\.bin$/.exec(f);
-      if (m && Number(m[1]) < gen) rmSync(join(this.dir, f), { force: true });
+      if (m && Number(m[1]) < gen) await rm(join(this.dir, f), { force: true });
     }
+    for (const hash of [...this.present]) {
+      if (written.referenced.has(hash)) continue;
+      const path = blockPath(this.dir, hash);
+      this.present.delete(hash);
+      this.shared.forget(path, hash);
+      await rm(path, { force: true });
+    }
+  }
+
+  /** Blocks of the current snapshot (held so other members can share them). */
+  get snapshotBlocks(): { readonly docBlocks: readonly DocBlock[]; readonly oplogBlocks: readonly OplogBlock[] } {
+    return this.held;
   }
 
   async flush(): Promise<void> {
