@@ -115,6 +115,18 @@ describe('Juju client configuration discovery', () => {
     expect(blank.current?.name).toBe('a');
   });
 
+  it('falls back to the default in environments.yaml, after JUJU_ENV and current-environment', async () => {
+    await put('environments/a.jenv', GOOD_JENV);
+    await put('environments/b.jenv', GOOD_JENV);
+    await put('environments.yaml', 'default: b\nenvironments:\n  b:\n    type: maas\n    admin-secret: nope\n');
+    expect((await discoverJujuEnvironments({ env: { JUJU_HOME: jujuHome }, homedir: dir })).current).toEqual({ name: 'b', from: 'environments.yaml' });
+    await put('current-environment', 'a');
+    expect((await discoverJujuEnvironments({ env: { JUJU_HOME: jujuHome }, homedir: dir })).current?.name).toBe('a');
+    await put('environments.yaml', 'default: [unclosed');
+    await put('current-environment', '');
+    expect((await discoverJujuEnvironments({ env: { JUJU_HOME: jujuHome }, homedir: dir })).current).toBeNull();
+  });
+
   it('falls back to ~/.juju and copes with no Juju configuration at all', async () => {
     expect(resolveJujuHome({}, '/home/op')).toBe('/home/op/.juju');
     expect(resolveJujuHome({ JUJU_HOME: '~/juju1' }, '/home/op')).toBe('/home/op/juju1');

@@ -16,7 +16,7 @@ import type { Environment } from '../../../shared/ipc/channels/environments';
 export interface JujuDiscovery {
   readonly jujuHome: string;
   /** Name Juju would use, and where that choice came from. */
-  readonly current: { readonly name: string; readonly from: 'JUJU_ENV' | 'current-environment' } | null;
+  readonly current: { readonly name: string; readonly from: 'JUJU_ENV' | 'current-environment' | 'environments.yaml' } | null;
   readonly environments: readonly JujuEnvironment[];
 }
 
@@ -74,15 +74,28 @@ export function portOf(address: string): number | null {
   return n >= 1 && n <= 65535 ? n : null;
 }
 
+/**
+ * Juju 1.x's order: `$JUJU_ENV`, then the `current-environment` file, then
+ * the `default:` key of `environments.yaml` (whose other contents, secrets
+ * included, are ignored).
+ */
 async function readCurrent(jujuHome: string, env: Env): Promise<JujuDiscovery['current']> {
   const fromEnv = env.JUJU_ENV?.trim();
   if (fromEnv) return { name: fromEnv, from: 'JUJU_ENV' };
   try {
     const text = (await readFile(path.join(jujuHome, 'current-environment'), 'utf8')).trim();
-    return text ? { name: text, from: 'current-environment' } : null;
+    if (text) return { name: text, from: 'current-environment' };
   } catch {
-    return null;
+    // no file: fall through
   }
+  try {
+    const doc: unknown = parseYaml(await readFile(path.join(jujuHome, 'environments.yaml'), 'utf8'), { maxAliasCount: 50 });
+    const name = typeof doc === 'object' && doc !== null ? (doc as { default?: unknown }).default : undefined;
+    if (typeof name === 'string' && name.trim()) return { name: name.trim(), from: 'environments.yaml' };
+  } catch {
+    // missing or unreadable: no default
+  }
+  return null;
 }
 
 async function isFile(p: string): Promise<boolean> {
