@@ -1,6 +1,7 @@
 import type { ComponentType } from 'react';
 import { NotAvailable } from '../components/not-available';
 import { TopologyPage } from './topology/topology-page';
+import { BackupsPage } from './backups/backups-page';
 import type { SectionId } from '../store/slices/navigation-slice';
 
 export interface Section {
@@ -22,7 +23,7 @@ const notYet = (feature: string): ComponentType =>
  */
 export const SECTIONS: readonly Section[] = [
   { id: 'topology', label: 'Topology', Page: TopologyPage },
-  { id: 'backups', label: 'Backups', Page: notYet('Backups') },
+  { id: 'backups', label: 'Backups', Page: BackupsPage },
   { id: 'restore', label: 'Restore', Page: notYet('Restore') },
   { id: 'ha', label: 'High availability', Page: notYet('High availability') },
 ];

@@ -5,12 +5,13 @@ import type { EnvironmentsSlice } from './slices/environments-slice';
 import type { NavigationSlice } from './slices/navigation-slice';
 import type { OperationsSlice } from './slices/operations-slice';
 import type { TopologySlice } from '../features/topology/topology-slice';
+import type { BackupsSlice } from '../features/backups/backups-slice';
 
 /**
  * The whole renderer state: the intersection of every slice. A feature adds
  * its slice here and in `create-app-store.ts` (one line each).
  */
-export type AppState = ConnectionSlice & EnvironmentsSlice & OperationsSlice & NavigationSlice & TopologySlice;
+export type AppState = ConnectionSlice & EnvironmentsSlice & OperationsSlice & NavigationSlice & TopologySlice & BackupsSlice;
 
 /** Middleware applied once, on the combined store (see `create-app-store.ts`). */
 type AppMiddleware = [['zustand/subscribeWithSelector', never]];

@@ -7,6 +7,7 @@ import { createEnvironmentsSlice } from './slices/environments-slice';
 import { createNavigationSlice } from './slices/navigation-slice';
 import { createOperationsSlice } from './slices/operations-slice';
 import { createTopologySlice } from '../features/topology/topology-slice';
+import { createBackupsSlice } from '../features/backups/backups-slice';
 
 /**
  * Builds the renderer's one store from its slices. It takes the API rather
@@ -24,6 +25,7 @@ export function createAppStore(api: QuorumApi) {
       ...createOperationsSlice(api)(...args),
       ...createNavigationSlice(api)(...args),
       ...createTopologySlice(api)(...args),
+      ...createBackupsSlice(api)(...args),
     })),
   );
 }

@@ -17,6 +17,7 @@ export function startSubscriptions(store: AppStore, api: QuorumApi): () => void 
     api.on('operation.finished', (snapshot) => getState().applyOperation(snapshot)),
     api.on('topology.changed', (snapshot) => getState().applyTopologySnapshot(snapshot)),
     api.on('connection.changed', (status) => getState().applyConnectionStatus(status)),
+    api.on('backups.changed', ({ environmentId }) => getState().onBackupsChanged(environmentId)),
   ];
   return () => {
     for (const unsubscribe of unsubscribers) unsubscribe();

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { ErrorMessage } from '../../components/error-message';
+import { CreateBackupButton } from '../backups/create-backup-button';
 import { useAppStore } from '../../store/store-context';
 import { HostKeyProblems } from './host-key-problems';
 import { MachineDetail } from './machine-detail';
@@ -69,6 +70,9 @@ export function TopologyPage() {
               Showing the last known state{observedAt === null ? '' : ` from ${new Date(observedAt).toLocaleTimeString()}`}: no state server can be reached right now. Quorum keeps trying.
             </p>
           ) : null}
+          <div className="topology-actions">
+            <CreateBackupButton />
+          </div>
           <QuorumBanner />
           {empty ? (
             <div className="empty-state">

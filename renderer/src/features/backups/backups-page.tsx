@@ -1,0 +1,132 @@
+import { useEffect, useId, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { ErrorMessage } from '../../components/error-message';
+import { ModalDialog } from '../../components/modal-dialog';
+import { useAppStore } from '../../store/store-context';
+import { BackupsTable } from './backups-table';
+import { CreateBackupPanel } from './create-backup-panel';
+import { MetadataBlock } from './metadata-block';
+import { formatBytes } from './format';
+import './backups.css';
+
+/**
+ * The Backups section: create a backup, and one list merging the archives
+ * on the state server with those in the local folder.
+ */
+export function BackupsPage() {
+  const environmentId = useAppStore((s) => s.environments.selectedId);
+  const loadPlan = useAppStore((s) => s.loadBackupPlan);
+  const loadBackups = useAppStore((s) => s.loadBackups);
+
+  useEffect(() => {
+    if (environmentId === null) return;
+    void loadPlan(environmentId);
+    void loadBackups(environmentId);
+  }, [environmentId, loadPlan, loadBackups]);
+
+  if (environmentId === null) {
+    return (
+      <div className="empty-state">
+        <p>Select an environment to back it up.</p>
+      </div>
+    );
+  }
+  return (
+    <div className="backups-page">
+      <CreateBackupPanel environmentId={environmentId} />
+      <BackupList environmentId={environmentId} />
+      <BackupInfoDialog />
+    </div>
+  );
+}
+
+function BackupList({ environmentId }: { environmentId: string }) {
+  const state = useAppStore(
+    useShallow((s) => ({
+      folder: s.backups.folder,
+      status: s.backups.listStatus,
+      listError: s.backups.listError,
+      serverError: s.backups.serverError,
+      actionError: s.backups.actionError,
+      actionMessage: s.backups.actionMessage,
+    })),
+  );
+  const invalid = useAppStore(useShallow((s) => s.backups.invalid));
+  const loadBackups = useAppStore((s) => s.loadBackups);
+  const dismiss = useAppStore((s) => s.dismissBackupMessage);
+  const [folder, setFolder] = useState('');
+  const folderId = useId();
+
+  return (
+    <section className="backup-list" aria-labelledby="backup-list-heading">
+      <h2 id="backup-list-heading">Archives</h2>
+      <form
+        className="field-row backup-folder"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void loadBackups(environmentId, folder.trim() === '' ? undefined : folder.trim());
+        }}
+      >
+        <label htmlFor={folderId}>Local folder</label>
+        <input id={folderId} value={folder} placeholder={state.folder ?? ''} onChange={(e) => setFolder(e.target.value)} />
+        <button type="submit" className="button">
+          Refresh
+        </button>
+      </form>
+      {state.status === 'loading' ? (
+        <p className="status-line" role="status">
+          Reading the backup list…
+        </p>
+      ) : null}
+      {state.listError !== null ? <ErrorMessage error={state.listError} title="Cannot list backups" /> : null}
+      {state.serverError !== null ? <ErrorMessage error={state.serverError} title="The state server's list is unavailable; local archives are shown" /> : null}
+      {state.actionError !== null || state.actionMessage !== null ? (
+        <div className={state.actionError !== null ? 'notice notice-error' : 'notice'} role={state.actionError !== null ? 'alert' : 'status'}>
+          <p>{state.actionError?.message ?? state.actionMessage}</p>
+          <button type="button" className="button button-quiet" onClick={dismiss}>
+            Dismiss
+          </button>
+        </div>
+      ) : null}
+      <BackupsTable />
+      {invalid.length > 0 ? (
+        <div className="backup-invalid">
+          <h3>Unusable files in this folder</h3>
+          <ul aria-label="Invalid archives">
+            {invalid.map((i) => (
+              <li key={i.localPath}>
+                <span className="mono">{i.localPath}</span>: invalid — {i.reason}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function BackupInfoDialog() {
+  const info = useAppStore((s) => s.backups.info);
+  const close = useAppStore((s) => s.closeBackupInfo);
+  if (info === null) return null;
+  return (
+    <ModalDialog title={`Backup ${info.metadata.id}`} onClose={close}>
+      <MetadataBlock metadata={info.metadata} label="Backup info" />
+      <p>Location: {info.location}{info.localPath ? ` (${info.localPath})` : ''}</p>
+      {info.contents ? (
+        <>
+          <p>
+            root.tar holds {info.contents.rootTarMembers} members; the dump {info.contents.hasOplog ? 'includes' : 'lacks'} oplog.bson.
+          </p>
+          <ul aria-label="Dumped databases">
+            {info.contents.databases.map((d) => (
+              <li key={d.name}>
+                {d.name}: {d.collections} collections, {formatBytes(d.bytes)}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </ModalDialog>
+  );
+}

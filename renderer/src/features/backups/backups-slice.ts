@@ -1,0 +1,164 @@
+import type { SerializedError } from '../../../../shared/errors';
+import type { BackupInfo, BackupListItem, BackupPlan, CreateBackupRequest } from '../../../../shared/ipc/channels/backups';
+import type { SliceFactory } from '../../store/app-state';
+import { call } from '../../store/call';
+
+/** A local archive main could not read, with the reason. */
+export interface InvalidArchive {
+  readonly localPath: string;
+  readonly reason: string;
+}
+
+export interface BackupsSlice {
+  readonly backups: {
+    readonly environmentId: string | null;
+    readonly plan: BackupPlan | null;
+    readonly planError: SerializedError | null;
+    readonly folder: string | null;
+    readonly items: readonly BackupListItem[];
+    readonly invalid: readonly InvalidArchive[];
+    readonly serverError: SerializedError | null;
+    readonly listStatus: 'idle' | 'loading' | 'ready' | 'failed';
+    readonly listError: SerializedError | null;
+    /** The backup.create operation this window started last (its progress and result come from the operations slice). */
+    readonly createOperationId: string | null;
+    readonly createError: SerializedError | null;
+    /** The last per-row action's error or confirmation message. */
+    readonly actionError: SerializedError | null;
+    readonly actionMessage: string | null;
+    readonly info: BackupInfo | null;
+  };
+  loadBackupPlan(environmentId: string): Promise<void>;
+  loadBackups(environmentId: string, folder?: string): Promise<void>;
+  /** Starts a backup; also used by the topology page's Create backup button. */
+  createBackup(request: CreateBackupRequest): Promise<string | null>;
+  /** Re-lists after main says the list changed (for the environment shown). */
+  onBackupsChanged(environmentId: string): void;
+  showBackupInfo(target: { id: string } | { localPath: string }): Promise<void>;
+  closeBackupInfo(): void;
+  verifyBackup(target: { id: string } | { localPath: string }): Promise<void>;
+  downloadBackup(id: string): Promise<void>;
+  uploadBackup(localPath: string): Promise<void>;
+  removeBackup(id: string): Promise<void>;
+  deleteLocalBackup(localPath: string): Promise<void>;
+  revealBackup(localPath: string): Promise<void>;
+  dismissBackupMessage(): void;
+}
+
+export const createBackupsSlice: SliceFactory<BackupsSlice> = (api) => (set, get) => {
+  const patch = (p: Partial<BackupsSlice['backups']>) => set((s) => ({ backups: { ...s.backups, ...p } }));
+  const env = (): string | null => get().backups.environmentId ?? get().environments.selectedId;
+  const startOp = async (run: () => ReturnType<typeof call<'backups.verify'>>, message: string) => {
+    const r = await run();
+    if (!r.ok) patch({ actionError: r.error, actionMessage: null });
+    else patch({ actionError: null, actionMessage: message });
+  };
+
+  return {
+    backups: {
+      environmentId: null,
+      plan: null,
+      planError: null,
+      folder: null,
+      items: [],
+      invalid: [],
+      serverError: null,
+      listStatus: 'idle',
+      listError: null,
+      createOperationId: null,
+      createError: null,
+      actionError: null,
+      actionMessage: null,
+      info: null,
+    },
+
+    loadBackupPlan: async (environmentId) => {
+      const r = await call(api, 'backups.plan', { environmentId });
+      if (r.ok) patch({ plan: r.value, planError: null });
+      else patch({ plan: null, planError: r.error });
+    },
+
+    loadBackups: async (environmentId, folder) => {
+      const changedEnv = get().backups.environmentId !== environmentId;
+      patch({ environmentId, listStatus: 'loading', ...(changedEnv ? { items: [], invalid: [] } : {}) });
+      const f = folder ?? get().backups.folder ?? undefined;
+      const r = await call(api, 'backups.list', f === undefined ? { environmentId } : { environmentId, folder: f });
+      if (get().backups.environmentId !== environmentId) return;
+      if (r.ok) {
+        patch({ listStatus: 'ready', listError: null, folder: r.value.folder, items: r.value.items, invalid: r.value.invalid, serverError: r.value.serverError });
+      } else {
+        patch({ listStatus: 'failed', listError: r.error });
+      }
+    },
+
+    createBackup: async (request) => {
+      patch({ createError: null });
+      const r = await call(api, 'backups.create', request);
+      if (!r.ok) {
+        patch({ createError: r.error });
+        return null;
+      }
+      patch({ createOperationId: r.value.operationId, environmentId: request.environmentId });
+      return r.value.operationId;
+    },
+
+    onBackupsChanged: (environmentId) => {
+      if (get().backups.environmentId === environmentId) void get().loadBackups(environmentId);
+    },
+
+    showBackupInfo: async (target) => {
+      const environmentId = env();
+      if (environmentId === null) return;
+      const r = await call(api, 'backups.info', { environmentId, ...target });
+      if (r.ok) patch({ info: r.value, actionError: null });
+      else patch({ actionError: r.error });
+    },
+
+    closeBackupInfo: () => patch({ info: null }),
+
+    verifyBackup: async (target) => {
+      const environmentId = env();
+      if (environmentId === null) return;
+      await startOp(() => call(api, 'backups.verify', { environmentId, ...target }), 'Verifying the checksum…');
+    },
+
+    downloadBackup: async (id) => {
+      const environmentId = env();
+      if (environmentId === null) return;
+      await startOp(() => call(api, 'backups.download', { environmentId, id, ...(get().backups.folder ? { folder: get().backups.folder! } : {}) }), `Downloading ${id}…`);
+    },
+
+    uploadBackup: async (localPath) => {
+      const environmentId = env();
+      if (environmentId === null) return;
+      await startOp(() => call(api, 'backups.upload', { environmentId, localPath }), 'Uploading to the state server…');
+    },
+
+    removeBackup: async (id) => {
+      const environmentId = env();
+      if (environmentId === null) return;
+      const r = await call(api, 'backups.remove', { environmentId, id });
+      if (r.ok) {
+        patch({ actionError: null, actionMessage: `successfully removed: ${r.value.removed}` });
+        await get().loadBackups(environmentId);
+      } else patch({ actionError: r.error, actionMessage: null });
+    },
+
+    deleteLocalBackup: async (localPath) => {
+      const r = await call(api, 'backups.deleteLocal', { localPath });
+      if (r.ok) {
+        patch({ actionError: null, actionMessage: `Deleted ${r.value.deleted}` });
+        const environmentId = env();
+        if (environmentId !== null) await get().loadBackups(environmentId);
+      } else patch({ actionError: r.error, actionMessage: null });
+    },
+
+    revealBackup: async (localPath) => {
+      const r = await call(api, 'backups.reveal', { localPath });
+      if (r.ok) patch({ actionError: null, actionMessage: r.value.message });
+      else patch({ actionError: r.error, actionMessage: null });
+    },
+
+    dismissBackupMessage: () => patch({ actionError: null, actionMessage: null }),
+  };
+};
