@@ -31,3 +31,11 @@ describe('sandbox PKI', () => {
     }
   });
 });
+
+describe('PEM encoding', () => {
+  it('uses LF line endings like Juju, so agent.conf holds them as block scalars', () => {
+    const ca = createCertificateAuthority('sandbox');
+    const server = issueServerCertificate(ca, { dns: ['localhost'], ips: ['127.0.0.1'] });
+    for (const pem of [ca.certPem, ca.keyPem, server.certPem, server.keyPem]) expect(pem).not.toContain('\r');
+  });
+});

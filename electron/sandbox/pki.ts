@@ -32,6 +32,11 @@ function rsaKeyPair(): { publicKey: forge.pki.rsa.PublicKey; privateKey: forge.p
   return { publicKey: pub, privateKey: priv, keyPem: privateKey };
 }
 
+/** forge writes CRLF line endings; Juju's PEMs (and agent.conf block scalars) use LF. */
+function toLf(pem: string): string {
+  return pem.replace(/\r\n/g, '\n');
+}
+
 function serial(): string {
   // Positive, 16 bytes.
   const bytes = randomBytes(16);
@@ -60,7 +65,7 @@ export function createCertificateAuthority(environmentName: string, years = 10):
     { name: 'subjectKeyIdentifier' },
   ]);
   cert.sign(keys.privateKey, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.keyPem };
+  return { certPem: toLf(forge.pki.certificateToPem(cert)), keyPem: keys.keyPem };
 }
 
 /**
@@ -100,5 +105,5 @@ export function issueServerCertificate(
     },
   ]);
   cert.sign(caKey, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.keyPem };
+  return { certPem: toLf(forge.pki.certificateToPem(cert)), keyPem: keys.keyPem };
 }
