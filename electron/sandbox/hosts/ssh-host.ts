@@ -58,6 +58,9 @@ export class SshHost {
   async listen(port: number): Promise<number> {
     if (this.#listener) return this.#port;
     const listener = net.createServer((socket) => {
+      // Like OpenSSH's sshd (TCP_NODELAY on interactive and exec sessions): without it
+      // Nagle holds a command's small exit-status/EOF packets for a delayed ACK (~40 ms each).
+      socket.setNoDelay(true);
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
       socket.on('error', () => undefined);
