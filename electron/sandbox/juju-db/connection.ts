@@ -57,7 +57,7 @@ export class Connection implements ConnectionState {
       let cmd: Document = deserialize(req.query, TYPED);
       if (cmd.$query && typeof cmd.$query === 'object') cmd = cmd.$query as Document;
       const reply = await runCommand({ node: this.node, conn: this, db: db ?? 'admin', cmd, sequences: new Map() });
-      this.send(encodeOpReply(nextResponseId++, req.header.requestId, [reply]));
+      this.send(encodeOpReply(nextResponseId++, req.header.requestId, [reply.length === 1 ? reply[0]! : Buffer.concat(reply)]));
       return;
     }
     const cmd: Document = deserialize(req.body, TYPED);
@@ -66,7 +66,7 @@ export class Connection implements ConnectionState {
     const db = typeof cmd.$db === 'string' ? cmd.$db : 'admin';
     const reply = await runCommand({ node: this.node, conn: this, db, cmd, sequences });
     if (req.flags & MSG_MORE_TO_COME) return;
-    this.send(encodeOpMsg(nextResponseId++, req.header.requestId, [reply]));
+    this.send(encodeOpMsg(nextResponseId++, req.header.requestId, reply));
   }
 
   private send(chunks: Buffer[]): void {

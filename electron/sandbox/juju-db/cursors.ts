@@ -12,7 +12,7 @@ const IDLE_TIMEOUT_MS = 10 * 60_000;
 export interface ServerCursor {
   readonly id: bigint;
   readonly ns: string;
-  readonly iterator: Iterator<Buffer>;
+  readonly iterator: BatchIterator;
   readonly batchSize: number;
   lastUsed: number;
   /** Connection-independent owner check (the authenticated user). */
@@ -24,17 +24,57 @@ export interface Batch {
   exhausted: boolean;
 }
 
-/** Pull up to `size` documents (0 = unlimited, bounded by MAX_BATCH_BYTES). */
-export function takeBatch(it: Iterator<Buffer>, size: number, maxBytes = MAX_BATCH_BYTES): Batch {
+/**
+ * A cursor's document stream with room to hand one document back: the one
+ * that would push a batch past the byte limit waits for the next batch, as
+ * mongod stashes it.
+ */
+export class BatchIterator implements Iterator<Buffer> {
+  private held: Buffer | undefined;
+
+  constructor(private readonly source: Iterator<Buffer>) {}
+
+  next(): IteratorResult<Buffer> {
+    const h = this.held;
+    if (h) {
+      this.held = undefined;
+      return { done: false, value: h };
+    }
+    return this.source.next();
+  }
+
+  unshift(doc: Buffer): void {
+    this.held = doc;
+  }
+
+  return(): IteratorResult<Buffer> {
+    this.held = undefined;
+    this.source.return?.(undefined);
+    return { done: true, value: undefined };
+  }
+}
+
+/** Bytes a document adds to a reply batch (the document plus its array element header). */
+const ELEMENT_OVERHEAD = 8;
+
+/**
+ * Pull up to `size` documents (0 = unlimited) while the batch stays within
+ * `maxBytes` (MongoDB's 16 MiB); a single larger document still goes alone.
+ */
+export function takeBatch(it: BatchIterator, size: number, maxBytes = MAX_BATCH_BYTES): Batch {
   const docs: Buffer[] = [];
   let bytes = 0;
   const limit = size > 0 ? size : Infinity;
   while (docs.length < limit) {
     const r = it.next();
     if (r.done) return { docs, exhausted: true };
+    const cost = r.value.length + ELEMENT_OVERHEAD;
+    if (docs.length > 0 && bytes + cost > maxBytes) {
+      it.unshift(r.value);
+      break;
+    }
     docs.push(r.value);
-    bytes += r.value.length;
-    if (bytes >= maxBytes) break;
+    bytes += cost;
   }
   return { docs, exhausted: false };
 }
@@ -42,7 +82,7 @@ export function takeBatch(it: Iterator<Buffer>, size: number, maxBytes = MAX_BAT
 export class CursorManager {
   private readonly cursors = new Map<bigint, ServerCursor>();
 
-  open(ns: string, iterator: Iterator<Buffer>, batchSize: number, owner: string | null): ServerCursor {
+  open(ns: string, iterator: BatchIterator, batchSize: number, owner: string | null): ServerCursor {
     let id: bigint;
     do id = randomBytes(8).readBigInt64LE() & 0x3fffffffffffffffn;
     while (id === 0n || this.cursors.has(id));

@@ -187,14 +187,67 @@ export function appendRawFields(base: Buffer, fields: ReadonlyArray<readonly [st
   return out;
 }
 
-/** A BSON array document built from raw documents, written into one buffer. */
-export function rawArray(docs: readonly Buffer[]): Buffer {
-  let size = 5;
-  for (let i = 0; i < docs.length; i++) size += 2 + digits(i) + docs[i]!.length;
-  const out = Buffer.allocUnsafe(size);
-  out.writeInt32LE(size, 0);
-  let pos = 4;
+function digits(i: number): number {
+  return i < 10 ? 1 : i < 100 ? 2 : i < 1000 ? 3 : i < 10000 ? 4 : i < 100000 ? 5 : i < 1000000 ? 6 : String(i).length;
+}
+
+/** A reply already serialised as parts sent back to back (large documents are not copied). */
+export class RawReply {
+  constructor(readonly chunks: readonly Buffer[]) {}
+}
+
+/** Documents at least this large go to the socket as they are; smaller ones are copied into the frame. */
+const INLINE_LIMIT = 16 * 1024;
+
+/**
+ * `{cursor: {id, ns, <batchName>: [...docs]}, ok: 1}` assembled from raw
+ * documents as chunks: the envelope and small documents are written into one
+ * buffer, large documents are referenced, so a 16 MiB batch is never copied
+ * here (TLS copies it once while encrypting).
+ */
+export function cursorReplyChunks(cursorId: bigint, ns: string, batchName: 'firstBatch' | 'nextBatch', docs: readonly Buffer[], extra?: Document): Buffer[] {
+  let arraySize = 5;
+  let large = 0;
   for (let i = 0; i < docs.length; i++) {
+    const len = docs[i]!.length;
+    arraySize += 2 + digits(i) + len;
+    if (len >= INLINE_LIMIT) large += len;
+  }
+  const nsLen = Buffer.byteLength(ns);
+  const batchLen = batchName.length;
+  const cursorSize = 4 + (1 + 3 + 8) + (1 + 3 + 4 + nsLen + 1) + (1 + batchLen + 1 + arraySize) + 1;
+  const extraDoc = extra && Object.keys(extra).length > 0 ? toBson(extra) : null;
+  const extraLen = extraDoc ? extraDoc.length - 5 : 0;
+  const topSize = 4 + (1 + 7 + cursorSize) + (1 + 3 + 8) + extraLen + 1;
+  const out = Buffer.allocUnsafe(topSize - large);
+  const chunks: Buffer[] = [];
+  let pos = 0;
+  let chunkStart = 0;
+  const cstring = (str: string): void => {
+    pos += out.write(str, pos, 'utf8');
+    out[pos++] = 0;
+  };
+  out.writeInt32LE(topSize, pos);
+  pos += 4;
+  out[pos++] = 0x03;
+  cstring('cursor');
+  out.writeInt32LE(cursorSize, pos);
+  pos += 4;
+  out[pos++] = 0x12;
+  cstring('id');
+  out.writeBigInt64LE(cursorId, pos);
+  pos += 8;
+  out[pos++] = 0x02;
+  cstring('ns');
+  out.writeInt32LE(nsLen + 1, pos);
+  pos += 4;
+  cstring(ns);
+  out[pos++] = 0x04;
+  cstring(batchName);
+  out.writeInt32LE(arraySize, pos);
+  pos += 4;
+  for (let i = 0; i < docs.length; i++) {
+    const doc = docs[i]!;
     out[pos++] = 0x03;
     // Array keys "0", "1", … written as ASCII digits without string conversion.
     const d = digits(i);
@@ -205,33 +258,29 @@ export function rawArray(docs: readonly Buffer[]): Buffer {
     }
     pos += d;
     out[pos++] = 0;
-    const doc = docs[i]!;
-    out.set(doc, pos);
-    pos += doc.length;
+    if (doc.length >= INLINE_LIMIT) {
+      chunks.push(out.subarray(chunkStart, pos), doc);
+      chunkStart = pos;
+    } else {
+      out.set(doc, pos);
+      pos += doc.length;
+    }
   }
-  out[pos] = 0;
-  return out;
+  out[pos++] = 0; // end of array
+  out[pos++] = 0; // end of cursor
+  out[pos++] = 0x01;
+  cstring('ok');
+  out.writeDoubleLE(1, pos);
+  pos += 8;
+  if (extraDoc) pos += extraDoc.copy(out, pos, 4, extraDoc.length - 1);
+  out[pos++] = 0;
+  chunks.push(out.subarray(chunkStart, pos));
+  return chunks;
 }
 
-function digits(i: number): number {
-  return i < 10 ? 1 : i < 100 ? 2 : i < 1000 ? 3 : i < 10000 ? 4 : i < 100000 ? 5 : i < 1000000 ? 6 : String(i).length;
-}
-
-/**
- * `{cursor: {<batchName>: [...docs], id, ns}, ok: 1}` assembled from raw
- * documents: no per-document deserialisation on the hot path.
- */
+/** `cursorReplyChunks` as one buffer (small replies: listCollections, listIndexes). */
 export function cursorReply(cursorId: bigint, ns: string, batchName: 'firstBatch' | 'nextBatch', docs: readonly Buffer[], extra?: Document): Buffer {
-  const head = toBson({ id: 0n, ns });
-  // Patch the int64 id in place (bigint serialises as int64 "id").
-  const idEl = findElement(head, 'id')!;
-  head.writeBigInt64LE(cursorId, idEl.valueStart);
-  const cursorDoc = appendRawFields(head, [[batchName, rawArray(docs)]]);
-  // Fix the type of the batch element to array (appendRawFields wrote a document).
-  const batchEl = findElement(cursorDoc, batchName)!;
-  cursorDoc[batchEl.start] = 0x04;
-  const top = toBson({ ...(extra ?? {}), ok: 1 });
-  return appendRawFields(top, [['cursor', cursorDoc]]);
+  return Buffer.concat(cursorReplyChunks(cursorId, ns, batchName, docs, extra));
 }
 
 /** `bson.serialize` typed as a Node Buffer (a view, no copy). */

@@ -12,7 +12,7 @@ import { CollectionSource, OplogSource, StaticSource, type DocSource } from '../
 import { configToDocument } from '../replset/config';
 import { MemberState } from '../replset/member-state';
 import type { ScramServerConversation } from '../scram';
-import { toBson } from '../raw-bson';
+import { toBson, type RawReply } from '../raw-bson';
 
 /** Per-connection state handlers may read or change. */
 export interface ConnectionState {
@@ -34,8 +34,8 @@ export interface CommandContext {
   readonly sequences: ReadonlyMap<string, Buffer[]>;
 }
 
-/** A reply: a document, or a pre-serialised raw reply (cursor batches). */
-export type Reply = Document | Buffer;
+/** A reply: a document, a pre-serialised one, or chunks sent back to back (cursor batches). */
+export type Reply = Document | Buffer | RawReply;
 
 export type Handler = (ctx: CommandContext) => Reply | Promise<Reply>;
 

@@ -11,7 +11,7 @@ import { helloCommands } from './hello';
 import { readCommands } from './read';
 import { replsetCommands } from './replset';
 import { writeCommands } from './write';
-import { toBson } from '../raw-bson';
+import { RawReply, toBson } from '../raw-bson';
 
 const REGISTRY = new Map<string, CommandSpec>(
   Object.entries({ ...helloCommands, ...authCommands, ...readCommands, ...writeCommands, ...ddlCommands, ...replsetCommands }),
@@ -22,8 +22,8 @@ export function commandName(cmd: Document): string {
   return Object.keys(cmd)[0] ?? '';
 }
 
-/** Run a command; never throws (errors become `{ok: 0}` replies). Returns raw BSON. */
-export async function runCommand(ctx: Omit<CommandContext, 'name'>): Promise<Buffer> {
+/** Run a command; never throws (errors become `{ok: 0}` replies). Returns raw BSON as chunks to send back to back. */
+export async function runCommand(ctx: Omit<CommandContext, 'name'>): Promise<readonly Buffer[]> {
   const name = commandName(ctx.cmd);
   try {
     const spec = REGISTRY.get(name);
@@ -31,8 +31,9 @@ export async function runCommand(ctx: Omit<CommandContext, 'name'>): Promise<Buf
     if (!spec.noAuth && !ctx.conn.user) throw new MongoServerError('Unauthorized', `Command ${name} requires authentication`);
     if (!ctx.node.store) throw new MongoServerError('InterruptedDueToReplStateChange', 'node is shutting down');
     const reply = await spec.handler({ ...ctx, name });
-    return Buffer.isBuffer(reply) ? reply : toBson(reply);
+    if (reply instanceof RawReply) return reply.chunks;
+    return [Buffer.isBuffer(reply) ? reply : toBson(reply)];
   } catch (err) {
-    return toBson(errorReply(err));
+    return [toBson(errorReply(err))];
   }
 }

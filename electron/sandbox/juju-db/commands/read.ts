@@ -5,13 +5,13 @@
  */
 import { Long, type Document } from 'bson';
 import { evalDoc, flag, fromEval, getPath, num, toEval } from '../bson-eval';
-import { takeBatch } from '../cursors';
+import { BatchIterator, takeBatch } from '../cursors';
 import { MongoServerError } from '../errors';
 import { runAggregate } from '../query/aggregate';
 import { matching, runFind } from '../query/find';
 import { isEmpty } from '../query/fields';
 import { canon } from '../storage/index-key';
-import { cursorReply } from '../raw-bson';
+import { cursorReplyChunks, RawReply } from '../raw-bson';
 import { collectionName, emptySource, requireReadable, sourceFor, type CommandContext, type CommandSpec, type Reply } from './context';
 
 const DEFAULT_FIRST_BATCH = 101;
@@ -23,12 +23,13 @@ function cursorId(v: unknown): bigint {
 }
 
 /** Open a cursor over `iter` and return the first-batch reply. */
-function firstBatchReply(ctx: CommandContext, ns: string, iter: Iterator<Buffer>, batchSize: number, singleBatch: boolean): Buffer {
+function firstBatchReply(ctx: CommandContext, ns: string, source: Iterator<Buffer>, batchSize: number, singleBatch: boolean): RawReply {
+  const iter = new BatchIterator(source);
   const batch = takeBatch(iter, batchSize);
   let id = 0n;
   if (!batch.exhausted && !singleBatch) id = ctx.node.cursors.open(ns, iter, 0, ctx.conn.user).id;
-  else iter.return?.(undefined);
-  return cursorReply(id, ns, 'firstBatch', batch.docs);
+  else iter.return();
+  return new RawReply(cursorReplyChunks(id, ns, 'firstBatch', batch.docs));
 }
 
 function find(ctx: CommandContext): Reply {
@@ -57,7 +58,7 @@ function getMore(ctx: CommandContext): Reply {
   const cursor = ctx.node.cursors.get(id, ns);
   const batch = takeBatch(cursor.iterator, num(ctx.cmd.batchSize, 0));
   if (batch.exhausted) ctx.node.cursors.kill(id);
-  return cursorReply(batch.exhausted ? 0n : id, ns, 'nextBatch', batch.docs);
+  return new RawReply(cursorReplyChunks(batch.exhausted ? 0n : id, ns, 'nextBatch', batch.docs));
 }
 
 function killCursors(ctx: CommandContext): Document {

@@ -137,6 +137,8 @@ export class SharedBlocks {
   private readonly docBlocks = new Map<string, WeakRef<DocBlock>>();
   private readonly oplogBlocks = new Map<string, WeakRef<OplogBlock>>();
   private readonly files = new Map<string, string>();
+  private readonly reading = new Map<string, Promise<DocBlock>>();
+  private readonly readingOplog = new Map<string, Promise<OplogBlock>>();
   /** The block last computed for a run starting with this document (skips re-hashing unchanged runs). */
   private readonly runs = new WeakMap<Buffer, DocBlock>();
   private readonly finalizer = new FinalizationRegistry<{ map: Map<string, WeakRef<object>>; hash: string }>(({ map, hash }) => {
@@ -169,13 +171,27 @@ export class SharedBlocks {
     return block;
   }
 
-  /** Load a doc block: another member's copy when one is alive, else one sequential read. */
+  /**
+   * Load a doc block: another member's copy when one is alive (or being read
+   * right now by a member starting alongside), else one sequential read.
+   */
   async loadDocBlock(dir: string, ref: BlockRef): Promise<DocBlock> {
     const live = this.docBlocks.get(ref.hash)?.deref();
     if (live && live.docs.length === ref.count) {
       this.stats.blocksShared++;
       return live;
     }
+    const pending = this.reading.get(ref.hash);
+    if (pending) {
+      this.stats.blocksShared++;
+      return pending;
+    }
+    const read = this.readDocBlock(dir, ref).finally(() => this.reading.delete(ref.hash));
+    this.reading.set(ref.hash, read);
+    return read;
+  }
+
+  private async readDocBlock(dir: string, ref: BlockRef): Promise<DocBlock> {
     const path = blockPath(dir, ref.hash);
     const buf = await readFile(path);
     this.stats.blocksRead++;
@@ -187,10 +203,16 @@ export class SharedBlocks {
     return block;
   }
 
-  liveOplogBlock(hash: string): OplogBlock | undefined {
-    const b = this.oplogBlocks.get(hash)?.deref();
-    if (b) this.stats.blocksShared++;
-    return b;
+  /** An oplog block another member holds or is reading, else `read()` (shared with members starting alongside). */
+  async oplogBlock(hash: string, read: () => Promise<OplogBlock>): Promise<OplogBlock> {
+    const b = this.oplogBlocks.get(hash)?.deref() ?? this.readingOplog.get(hash);
+    if (b) {
+      this.stats.blocksShared++;
+      return b;
+    }
+    const p = read().finally(() => this.readingOplog.delete(hash));
+    this.readingOplog.set(hash, p);
+    return p;
   }
 
   rememberOplogBlock(block: OplogBlock, path?: string): void {

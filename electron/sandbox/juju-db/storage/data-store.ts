@@ -27,7 +27,7 @@ import { readRecordsAsync, RecordAppender } from './record-file';
 import { loadSnapshot, writeSnapshot } from './snapshot';
 
 const K_LOGGED_V1 = 0x45; // 'E': applied and in the oplog (BSON meta, older journals)
-const K_LOCAL_V1 = 0x4c; // 'L': applied, not replicated (older journals)
+// 'L' (0x4c): applied, not replicated, in older journals: parsed like 'E' but not logged.
 const K_LOGGED = 0x65; // 'e': applied and in the oplog (binary entry)
 const K_LOCAL = 0x6c; // 'l': applied, not replicated (bootstrap users)
 

@@ -213,7 +213,7 @@ export async function loadSnapshot(dir: string, shared: SharedBlocks, oplogMaxBy
   const oplogBlocks: OplogBlock[] = [];
   const entries: OplogEntry[] = [];
   for (const ref of oplogRefs) {
-    const block = shared.liveOplogBlock(ref.hash) ?? (await readOplogBlock(dir, shared, ref, byHash));
+    const block = await shared.oplogBlock(ref.hash, () => readOplogBlock(dir, shared, ref, byHash));
     oplogBlocks.push(block);
     for (const e of block.entries) entries.push(e);
   }

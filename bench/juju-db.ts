@@ -1,0 +1,253 @@
+/**
+ * Benchmark of the sandbox juju-db at backup scale (not part of `npm test`):
+ *
+ *   npx tsx bench/juju-db.ts [--mb 500] [--rounds 3] [--keep]
+ *
+ * Builds a ~500 MB data set like the sandbox's scale option (medium
+ * `settings` documents with 20–100 KB config blobs, many ~230 B documents)
+ * in a 3-member replica set under a temporary directory, then measures:
+ * cold creation, seeding, restart of all three members (time and longest
+ * event-loop stall), full-collection `find` with `raw: true` as a dump runs
+ * it (docs/s and MB/s), a write during a dump, and a GridFS round trip.
+ * Prints every round so figures on a loaded machine can be read as ranges.
+ */
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { GridFSBucket, ObjectId, type MongoClient } from 'mongodb';
+import type { JujuDbClusterImpl } from '../electron/sandbox/juju-db/cluster';
+import { connect, hostFor, makeCluster, startReplicaSet, waitFor, type TestCluster } from '../electron/sandbox/juju-db/test-support';
+
+const { values } = parseArgs({
+  options: {
+    mb: { type: 'string', default: '500' },
+    rounds: { type: 'string', default: '3' },
+    batch: { type: 'string', default: '1000' },
+    gridfs: { type: 'string', default: '256' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const TARGET_MB = Number(values.mb);
+const ROUNDS = Number(values.rounds);
+const BATCH = Number(values.batch);
+const GRIDFS_MB = Number(values.gridfs);
+const MB = 1024 * 1024;
+const IDS = ['0', '1', '2'];
+
+function mib(n: number): string {
+  return (n / MB).toFixed(0);
+}
+
+function line(s: string): void {
+  process.stdout.write(`${s}\n`);
+}
+
+function range(xs: number[], unit: string, digits = 0): string {
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return `${lo.toFixed(digits)}–${hi.toFixed(digits)} ${unit} (${xs.map((x) => x.toFixed(digits)).join(', ')})`;
+}
+
+/** Longest gap between timer ticks while `fn` runs: how long the event loop was blocked. */
+async function withStallProbe<T>(fn: () => Promise<T>): Promise<{ value: T; maxStallMs: number }> {
+  let last = performance.now();
+  let max = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    max = Math.max(max, now - last - 5);
+    last = now;
+  }, 5);
+  try {
+    const value = await fn();
+    return { value, maxStallMs: max };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function blob(bytes: number): string {
+  return randomBytes(Math.ceil((bytes * 3) / 4))
+    .toString('base64')
+    .slice(0, bytes);
+}
+
+/** Seed: 80% of the target as settings docs (20–100 KB), 20% as ~230 B docs. */
+async function seed(client: MongoClient): Promise<{ settings: number; small: number; bytes: number }> {
+  const db = client.db('juju');
+  const settingsTarget = TARGET_MB * MB * 0.8;
+  const smallTarget = TARGET_MB * MB * 0.2;
+  let bytes = 0;
+  let settings = 0;
+  let batch: Record<string, unknown>[] = [];
+  let batchBytes = 0;
+  while (bytes < settingsTarget) {
+    const size = 20_000 + Math.floor(Math.random() * 80_000);
+    batch.push({ _id: `e7c1-${settings}#s#app-${settings}`, 'env-uuid': 'e7c1', settings: { 'ssl-cert': blob(size), 'config-revision': settings }, version: 1 });
+    settings++;
+    bytes += size + 120;
+    batchBytes += size;
+    if (batchBytes > 4 * MB) {
+      await db.collection('settings').insertMany(batch, { ordered: true });
+      batch = [];
+      batchBytes = 0;
+    }
+  }
+  if (batch.length) await db.collection('settings').insertMany(batch);
+  let small = 0;
+  let smallBytes = 0;
+  batch = [];
+  while (smallBytes < smallTarget) {
+    batch.push({ _id: new ObjectId(), 'env-uuid': 'e7c1', name: `app-${small % 5000}/${small}`, life: 0, machineid: String(small % 40), jobs: ['JobHostUnits'], pad: 'x'.repeat(90) });
+    small++;
+    smallBytes += 230;
+    if (batch.length === 10_000) {
+      await db.collection('units').insertMany(batch, { ordered: false });
+      batch = [];
+    }
+  }
+  if (batch.length) await db.collection('units').insertMany(batch, { ordered: false });
+  return { settings, small, bytes: bytes + smallBytes };
+}
+
+async function fullFind(client: MongoClient, coll: string): Promise<{ docs: number; bytes: number; ms: number; getMores: number }> {
+  let getMores = 0;
+  const onStart = (e: { commandName: string }): void => {
+    if (e.commandName === 'getMore') getMores++;
+  };
+  client.on('commandStarted', onStart);
+  const t0 = performance.now();
+  let docs = 0;
+  let bytes = 0;
+  const cursor = client.db('juju').collection(coll).find({}, { raw: true, batchSize: BATCH });
+  for await (const d of cursor) {
+    docs++;
+    bytes += (d as unknown as Buffer).length;
+  }
+  const ms = performance.now() - t0;
+  client.off('commandStarted', onStart);
+  return { docs, bytes, ms, getMores };
+}
+
+async function restartAll(t: TestCluster): Promise<{ ms: number; maxStallMs: number }> {
+  await t.cluster.close();
+  const { value: ms, maxStallMs } = await withStallProbe(async () => {
+    const t0 = performance.now();
+    await t.reopen();
+    await Promise.all(IDS.map((id) => t.cluster.startMember(id, hostFor(id))));
+    const c = await connect(t.cluster, '0');
+    try {
+      await waitFor(async () => {
+        const s = await c.db('admin').command({ replSetGetStatus: 1 });
+        return s.members.some((m: { state: number }) => m.state === 1);
+      }, 60_000);
+    } finally {
+      await c.close();
+    }
+    return performance.now() - t0;
+  });
+  return { ms, maxStallMs };
+}
+
+function stats(t: TestCluster): string {
+  const s = (t.cluster as JujuDbClusterImpl).shared.stats;
+  return `blocks read ${s.blocksRead} (${mib(s.bytesRead)} MiB), shared ${s.blocksShared}, written ${s.blocksWritten}, linked ${s.blocksLinked}, runs reused ${s.runsReused}`;
+}
+
+async function main(): Promise<void> {
+  line(`juju-db benchmark: ~${TARGET_MB} MB, ${ROUNDS} rounds, dump batchSize ${BATCH}, pid ${process.pid}`);
+  const t0 = performance.now();
+  const t = await makeCluster({ electionTimeoutMillis: 1000 });
+  await startReplicaSet(t, IDS);
+  line(`cold create (3 members, initiate, primary elected): ${(performance.now() - t0).toFixed(0)} ms`);
+  try {
+    let client = await connect(t.cluster, '0', undefined, { monitorCommands: true });
+    const s0 = performance.now();
+    const seeded = await seed(client);
+    const seedMs = performance.now() - s0;
+    line(`seed: ${seeded.settings} settings docs + ${seeded.small} small docs, ~${mib(seeded.bytes)} MiB in ${(seedMs / 1000).toFixed(1)} s (${(seeded.bytes / MB / (seedMs / 1000)).toFixed(0)} MiB/s)`);
+    const sec = await connect(t.cluster, '2');
+    await waitFor(async () => (await sec.db('juju').collection('units').estimatedDocumentCount()) === seeded.small, 120_000, 200);
+    await sec.close();
+    line(`replicated to all members ${((performance.now() - s0) / 1000).toFixed(1)} s after seeding began`);
+    global.gc?.();
+    const m = process.memoryUsage();
+    line(`memory after seeding (cluster + driver in this process): rss ${mib(m.rss)} MiB, heap ${mib(m.heapUsed)} MiB, external+arrayBuffers ${mib(m.external)} MiB`);
+    await client.close();
+
+    const restarts: number[] = [];
+    const stalls: number[] = [];
+    for (let r = 0; r < Math.max(2, ROUNDS - 1); r++) {
+      const { ms, maxStallMs } = await restartAll(t);
+      restarts.push(ms);
+      stalls.push(maxStallMs);
+      line(`restart #${r + 1} of 3 members until a primary: ${ms.toFixed(0)} ms, longest event-loop stall ${maxStallMs.toFixed(0)} ms; ${stats(t)}`);
+    }
+    global.gc?.();
+    const m2 = process.memoryUsage();
+    line(`memory after restart: rss ${mib(m2.rss)} MiB, heap ${mib(m2.heapUsed)} MiB, external ${mib(m2.external)} MiB`);
+
+    client = await connect(t.cluster, '0', undefined, { monitorCommands: true });
+    for (const coll of ['units', 'settings']) {
+      const rates: number[] = [];
+      const mbs: number[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        const f = await fullFind(client, coll);
+        rates.push(f.docs / (f.ms / 1000));
+        mbs.push(f.bytes / MB / (f.ms / 1000));
+        line(`find ${coll} #${r + 1}: ${f.docs} docs, ${mib(f.bytes)} MiB in ${f.ms.toFixed(0)} ms, ${f.getMores} getMores`);
+      }
+      line(`find ${coll} (raw, batchSize ${BATCH}): ${range(rates, 'docs/s')}; ${range(mbs, 'MiB/s')}`);
+    }
+
+    // A write during a dump reaches the oplog after the dump's start.
+    const startTs = (await client.db('local').collection('oplog.rs').find({}).sort({ $natural: -1 }).limit(1).next())!.ts;
+    const dumping = fullFind(client, 'units');
+    await client.db('juju').collection('presence').insertOne({ _id: 'during-dump', at: new Date() } as never);
+    await dumping;
+    const during = await client.db('local').collection('oplog.rs').countDocuments({ ts: { $gt: startTs }, ns: 'juju.presence' });
+    line(`write during a dump: ${during === 1 ? 'in the oplog after the start timestamp' : `MISSING (${during})`}`);
+
+    const bucket = new GridFSBucket(client.db('backups'), { bucketName: 'archives' });
+    const piece = randomBytes(MB);
+    const up0 = performance.now();
+    const upload = bucket.openUploadStream('bench.tar.gz');
+    await pipeline(
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < GRIDFS_MB; i++) yield piece;
+        })(),
+      ),
+      upload,
+    );
+    const upMs = performance.now() - up0;
+    const down: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const d0 = performance.now();
+      let n = 0;
+      for await (const c of bucket.openDownloadStream(upload.id)) n += (c as Buffer).length;
+      if (n !== GRIDFS_MB * MB) throw new Error(`GridFS download returned ${n} bytes`);
+      down.push(GRIDFS_MB / ((performance.now() - d0) / 1000));
+    }
+    line(`GridFS ${GRIDFS_MB} MiB: upload ${(GRIDFS_MB / (upMs / 1000)).toFixed(0)} MiB/s, download ${range(down, 'MiB/s')}`);
+    await client.close();
+    line(`restart range: ${range(restarts, 'ms')}; event-loop stalls ${range(stalls, 'ms')}`);
+  } finally {
+    if (values.keep) {
+      await t.cluster.close();
+      line(`data kept in ${t.dataDir}`);
+    } else {
+      await t.dispose();
+      rmSync(t.dataDir, { recursive: true, force: true });
+    }
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
