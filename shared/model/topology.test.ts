@@ -101,6 +101,33 @@ describe('buildTopology', () => {
     expect(machine(t, '3')).toMatchObject({ agentState: 'started', reachable: true });
   });
 
+  it('applies presence as juju status does: every fact kept, the recorded status (and info) moved into the info', () => {
+    const input = syntheticInput({ machines: 5 });
+    const alive = new Map([['0', true], ['1', true], ['2', true], ['3', false], ['4', true]]);
+    const statuses = input.juju.statuses.map((s) => (s.machineId === '3' ? { ...s, info: 'rebooting' } : s));
+    const t = buildTopology({ ...input, juju: { ...input.juju, statuses, presence: alive } });
+    const before = buildTopology(input);
+    expect(machine(t, '3')).toEqual({ ...machine(before, '3'), agentState: 'down', agentStateInfo: '(started: rebooting)', reachable: false });
+    expect(machine(t, '4')).toEqual(machine(before, '4'));
+  });
+
+  it('never shows a pending or dead machine down for its presence (1.25 processMachine)', () => {
+    const input = syntheticInput({ machines: 5 });
+    const gone = new Map(input.juju.machines.map((m) => [m.id, false]));
+    const statuses = input.juju.statuses.filter((s) => s.machineId !== '3');
+    const machines = input.juju.machines.map((m) => (m.id === '4' ? { ...m, life: 'dead' as const } : m));
+    const t = buildTopology({ ...input, juju: { ...input.juju, statuses, machines, presence: gone } });
+    expect(machine(t, '3')).toMatchObject({ agentState: 'pending', reachable: true });
+    expect(machine(t, '4')).toMatchObject({ agentState: 'started', reachable: true });
+    expect(machine(t, '0')).toMatchObject({ agentState: 'down', agentStateInfo: '(started)' });
+  });
+
+  it('keeps the recorded status when presence could not be read', () => {
+    const input = syntheticInput({ machines: 5 });
+    const t = buildTopology({ ...input, juju: { ...input.juju, presence: null } });
+    expect(t.machines.every((m) => m.agentState === 'started')).toBe(true);
+  });
+
   it('shows a machine without status yet as pending', () => {
     const input = syntheticInput();
     const t = buildTopology({ ...input, juju: { ...input.juju, statuses: [] } });

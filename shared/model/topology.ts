@@ -128,7 +128,7 @@ export function buildTopology(input: TopologyInput): Topology {
     }
     if (member !== null) claimed.add(member.view.memberId);
     const instance = instances.get(record.id);
-    const agent = agentStateOf(stateServer, member, replicaSet !== null, statuses.get(record.id), juju.presence?.get(record.id));
+    const agent = agentStateOf(stateServer, member, replicaSet !== null, statuses.get(record.id), record.life, juju.presence?.get(record.id));
     return {
       id: record.id,
       instanceId: instance?.instanceId ?? null,
@@ -232,25 +232,33 @@ function joinMembers(replicaSet: ReplicaSetFacts): JoinedMember[] {
 /**
  * Juju's agent-state, corrected by what Quorum can see: a state server
  * whose member is unreachable is down, as is any machine whose agent
- * presence is known to be gone (Juju then shows the old status as info).
+ * presence is known to be gone. The presence rule is 1.25's
+ * `processMachine`: a pending machine is never down (its agent has not
+ * started yet), nor is a dead one; otherwise an agent that is not alive is
+ * `down` and the recorded status moves into the info, `(started)` or
+ * `(started: <info>)`.
  */
 function agentStateOf(
   stateServer: boolean,
   member: JoinedMember | null,
   replicaSetRead: boolean,
   status: JujuStatusRecord | undefined,
+  life: MachineLife,
   alive: boolean | undefined,
 ): { state: string; info: string | null } {
   const recorded = status?.status ?? 'pending';
+  const info = status?.info ?? null;
   const memberDown = stateServer && (replicaSetRead ? member !== null && !member.view.healthy : true);
-  if (memberDown || alive === false) {
-    return { state: 'down', info: recorded === 'down' ? (status?.info ?? null) : downInfo(recorded) };
+  const presenceDown = alive === false && recorded !== 'pending' && life !== 'dead';
+  if (memberDown || presenceDown) {
+    return { state: 'down', info: recorded === 'down' ? info : downInfo(recorded, info) };
   }
-  return { state: recorded, info: status?.info ?? null };
+  return { state: recorded, info };
 }
 
-function downInfo(previous: string | null): string | null {
-  return previous === null || previous === '' ? null : `(${previous})`;
+function downInfo(previous: string | null, info: string | null = null): string | null {
+  if (previous === null || previous === '') return null;
+  return info === null ? `(${previous})` : `(${previous}: ${info})`;
 }
 
 /** What changed between two topologies (ignoring `observedAt`). */
