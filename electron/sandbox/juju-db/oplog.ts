@@ -42,8 +42,34 @@ export function compareOpTime(a: OpTime, b: OpTime): number {
   return a.t - b.t;
 }
 
+/**
+ * An entry as held in memory. A class (one shape for every entry) whose sort
+ * key is computed on first use: loading a large oplog allocates no BigInts.
+ */
+class Entry implements OplogEntry {
+  private k: bigint | undefined;
+  /** Bytes the entry counts for against the oplog cap. */
+  readonly size: number;
+
+  constructor(
+    readonly ts: Timestamp,
+    readonly t: number,
+    readonly op: OpType,
+    readonly ns: string,
+    readonly o: Buffer,
+    readonly o2: Buffer | undefined,
+    readonly wall: Date,
+  ) {
+    this.size = 100 + ns.length + o.length + (o2 ? o2.length : 0);
+  }
+
+  get key(): bigint {
+    return (this.k ??= tsKey(this.ts));
+  }
+}
+
 export function makeEntry(e: Omit<OplogEntry, 'key'>): OplogEntry {
-  return { ...e, key: tsKey(e.ts) };
+  return new Entry(e.ts, e.t, e.op, e.ns, e.o, e.o2, e.wall);
 }
 
 /** The entry as stored/returned (`{ts, t, h, v, op, ns, wall, o, o2}`). */
@@ -140,7 +166,7 @@ export class Oplog {
 }
 
 function entrySize(e: OplogEntry): number {
-  return 100 + e.ns.length + e.o.length + (e.o2?.length ?? 0);
+  return e instanceof Entry ? e.size : 100 + e.ns.length + e.o.length + (e.o2?.length ?? 0);
 }
 
 /**

@@ -141,15 +141,16 @@ export class Collection {
     return c;
   }
 
-  /** Bulk-load documents read from a snapshot (no index work: indexes are deferred). */
+  /** Bulk-load documents read from a snapshot into an empty collection (indexes are deferred). */
   load(ids: readonly string[], docs: readonly Buffer[]): void {
+    const map = this.docs;
+    let bytes = 0;
     for (let i = 0; i < ids.length; i++) {
       const d = docs[i]!;
-      const prev = this.docs.get(ids[i]!);
-      if (prev) this.bytes -= prev.length;
-      this.docs.set(ids[i]!, d);
-      this.bytes += d.length;
+      map.set(ids[i]!, d);
+      bytes += d.length;
     }
+    this.bytes += bytes;
   }
 
   get(id: string): Buffer | undefined {
