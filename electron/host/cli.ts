@@ -92,6 +92,7 @@ async function main(): Promise<void> {
       rendererDir: findRendererDir(process.env),
       port: options.port,
       log: services.log,
+      stagingDir: path.join(home, 'staging'),
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { createDispatcher } from '../services/ipc/dispatcher';
 import { createEventHub } from '../services/ipc/event-hub';
 import { createMemoryLogger } from '../services/log';
 import { CONTENT_SECURITY_POLICY } from './security-headers';
+import { cleanStaging, safeFileName } from './file-staging';
 import { startBrowserHost, type BrowserHost } from './server';
 
 let dir: string;
@@ -68,7 +69,7 @@ beforeAll(async () => {
     { 'operations.list': async () => ({ operations: [] }) },
     { log, secrets },
   );
-  host = await startBrowserHost({ dispatcher, events, rendererDir: root, log });
+  host = await startBrowserHost({ dispatcher, events, rendererDir: root, log, stagingDir: path.join(dir, 'staging') });
 });
 
 afterAll(async () => {
@@ -165,5 +166,78 @@ describe('browser host', () => {
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     ws.send('x'.repeat(2 * 1024 * 1024));
     expect(await closed).toBe(1009);
+  });
+
+  it('stages dropped files streamed from our own page only, 0600, never outside the staging folder', async () => {
+    const origin = `http://127.0.0.1:${host.port}`;
+    const post = (headers: Record<string, string>, body: string | Buffer, name = 'juju-backup-20260101-000000.tar.gz') =>
+      new Promise<Reply>((resolve, reject) => {
+        const req = http.request(
+          { host: '127.0.0.1', port: host.port, method: 'POST', path: `/files?name=${encodeURIComponent(name)}`, headers: { host: `127.0.0.1:${host.port}`, ...headers } },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    const c = await cookie();
+    expect((await post({ origin, 'x-quorum-upload': '1' }, 'x')).status).toBe(401);
+    expect((await post({ cookie: c, 'x-quorum-upload': '1' }, 'x')).status).toBe(403);
+    expect((await post({ cookie: c, origin: 'http://evil.example', 'x-quorum-upload': '1' }, 'x')).status).toBe(403);
+    expect((await post({ cookie: c, origin }, 'x')).status).toBe(403);
+    expect((await get('/files', { cookie: c })).status).toBe(405);
+
+    const content = Buffer.alloc(3 * 1024 * 1024, 7);
+    const ok = await post({ cookie: c, origin, 'x-quorum-upload': '1' }, content);
+    expect(ok.status).toBe(200);
+    const staged = JSON.parse(ok.body) as { localPath: string; bytes: number };
+    expect(staged.bytes).toBe(content.length);
+    expect(path.dirname(staged.localPath)).toBe(path.join(dir, 'staging'));
+    expect(staged.localPath).toMatch(/-juju-backup-20260101-000000\.tar\.gz$/);
+    expect((await readFile(staged.localPath)).equals(content)).toBe(true);
+    expect((await stat(staged.localPath)).mode & 0o777).toBe(0o600);
+
+    const sneaky = JSON.parse((await post({ cookie: c, origin, 'x-quorum-upload': '1' }, 'y', '../../../etc/cron.d/x')).body) as { localPath: string };
+    expect(path.dirname(sneaky.localPath)).toBe(path.join(dir, 'staging'));
+    expect(safeFileName('..\\..\\a b.tar.gz')).toBe('a_b.tar.gz');
+    expect(safeFileName('...')).toBe('upload.bin');
+  });
+
+  it('leaves nothing behind when an upload is cut off, and cleans staged files older than a day', async () => {
+    const c = await cookie();
+    const staging = path.join(dir, 'staging');
+    const before = new Set(await readdir(staging));
+    await new Promise<void>((resolve) => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port: host.port,
+        method: 'POST',
+        path: '/files?name=cut.tar.gz',
+        headers: { host: `127.0.0.1:${host.port}`, cookie: c, origin: `http://127.0.0.1:${host.port}`, 'x-quorum-upload': '1', 'content-length': '10000000' },
+      });
+      req.on('error', () => {});
+      req.write(Buffer.alloc(64 * 1024));
+      setTimeout(() => {
+        req.destroy();
+        setTimeout(resolve, 100);
+      }, 100);
+    });
+    // The server notices the cut-off connection asynchronously: give it a moment.
+    let after: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      after = (await readdir(staging)).filter((n) => !before.has(n));
+      if (after.length === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(after).toEqual([]);
+
+    const old = path.join(staging, 'old.tar.gz');
+    await writeFile(old, 'x');
+    await utimes(old, new Date(Date.now() - 2 * 86_400_000), new Date(Date.now() - 2 * 86_400_000));
+    expect(await cleanStaging(staging)).toBe(1);
+    expect(await readdir(staging)).not.toContain('old.tar.gz');
   });
 });

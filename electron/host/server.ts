@@ -10,6 +10,7 @@ import { WS_MAX_FRAME_BYTES, WS_PATH, wsClientFrameSchema, wsRequestIdSchema, ty
 import type { Dispatcher } from '../services/ipc/dispatcher';
 import type { EventHub } from '../services/ipc/event-hub';
 import { describeError, type Logger } from '../services/log';
+import { cleanStaging, STAGING_HEADER, STAGING_PATH, stageUpload } from './file-staging';
 import { contentTypeFor, securityHeaders } from './security-headers';
 import { resolveRendererFile } from './static-files';
 
@@ -23,6 +24,8 @@ export interface BrowserHostOptions {
   readonly log: Logger;
   /** Fixed token, for tests only; otherwise 32 random bytes per launch. */
   readonly token?: string;
+  /** Where dropped files are staged (`QUORUM_HOME/staging`); without it, uploads are refused. */
+  readonly stagingDir?: string;
 }
 
 export interface BrowserHost {
@@ -78,6 +81,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     if (!auth.valid) {
       return plain(res, 401, 'Quorum: open the URL printed when Quorum started (it carries the access token).');
     }
+    if (url.pathname === STAGING_PATH) return handleUpload(req, res, url);
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Method not allowed.', { Allow: 'GET, HEAD' });
     if (auth.fromQuery) {
       // Swap the token for a cookie and drop it from the address bar and history.
@@ -107,6 +111,29 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     stream.on('error', () => res.destroy());
     stream.pipe(res);
   };
+
+  const handleUpload = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    if (req.method !== 'POST') return plain(res, 405, 'Method not allowed.', { Allow: 'POST' });
+    if (options.stagingDir === undefined) return plain(res, 404, 'Not found.');
+    // Same-origin pages only: the Origin must be ours and the custom header present.
+    if (req.headers.origin !== expectedOrigin() || req.headers[STAGING_HEADER] !== '1') {
+      return plain(res, 403, 'Uploads are accepted from the Quorum page only.');
+    }
+    try {
+      const staged = await stageUpload(req, options.stagingDir, url.searchParams.get('name'));
+      log.info('Staged an upload', { bytes: staged.bytes });
+      res.writeHead(200, { ...securityHeaders(false), 'Content-Type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify(staged));
+    } catch (error) {
+      log.warn('An upload did not complete', { error: describeError(error) });
+      if (!res.headersSent && !res.destroyed) plain(res, 400, 'The upload did not complete. Drop the file again.');
+    }
+  };
+
+  if (options.stagingDir !== undefined) {
+    const removed = await cleanStaging(options.stagingDir);
+    if (removed > 0) log.info('Removed old staged uploads', { removed });
+  }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_FRAME_BYTES, perMessageDeflate: false });
   let connectionCount = 0;

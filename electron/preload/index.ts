@@ -1,10 +1,11 @@
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { API_GLOBAL, isEventChannel, isRequestChannel, type QuorumApi } from '../../shared/ipc/contract';
 import { IPC_EVENT, IPC_INVOKE } from '../../shared/ipc/electron-ipc';
 
 /**
  * The sandboxed preload: exposes one frozen object, `window.quorum`, with
- * exactly `invoke` and `on`. Channel names are checked against the contract
+ * exactly `invoke`, `on` and `pathForFile` (the disk path of a dropped file,
+ * so restore and upload read it in place). Channel names are checked against the contract
  * here (unknown ones never reach main), and `ipcRenderer` itself is never
  * exposed. Payloads are validated again in main, which trusts nothing.
  */
@@ -24,7 +25,7 @@ ipcRenderer.on(IPC_EVENT, (_event: IpcRendererEvent, message: unknown) => {
   }
 });
 
-const api: QuorumApi = Object.freeze({
+const api = Object.freeze({
   invoke: (channel: unknown, request: unknown) => {
     if (!isRequestChannel(channel)) {
       return Promise.resolve({
@@ -45,6 +46,10 @@ const api: QuorumApi = Object.freeze({
       set.delete(entry);
     };
   },
-}) as QuorumApi;
+  pathForFile: (file: unknown): string => {
+    if (typeof File === 'undefined' || !(file instanceof File)) throw new TypeError('Expected a dropped File.');
+    return webUtils.getPathForFile(file);
+  },
+}) as QuorumApi & { readonly pathForFile: (file: File) => string };
 
 contextBridge.exposeInMainWorld(API_GLOBAL, api);

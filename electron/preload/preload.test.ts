@@ -9,6 +9,7 @@ const recorded = vi.hoisted(() => ({
 }));
 
 vi.mock('electron', () => ({
+  webUtils: { getPathForFile: () => '/dropped/file' },
   contextBridge: { exposeInMainWorld: (key: string, api: unknown) => recorded.exposed.set(key, api) },
   ipcRenderer: {
     invoke: async (...args: unknown[]) => {
@@ -24,10 +25,11 @@ await import('./index');
 describe('preload', () => {
   const api = recorded.exposed.get('quorum') as QuorumApi;
 
-  it('exposes exactly a frozen { invoke, on } as window.quorum, and nothing else', () => {
+  it('exposes exactly a frozen { invoke, on, pathForFile } as window.quorum, and nothing else', () => {
     expect([...recorded.exposed.keys()]).toEqual(['quorum']);
     expect(Object.isFrozen(api)).toBe(true);
-    expect(Object.keys(api).sort()).toEqual(['invoke', 'on']);
+    expect(Object.keys(api).sort()).toEqual(['invoke', 'on', 'pathForFile']);
+    expect(() => (api as unknown as { pathForFile(f: unknown): string }).pathForFile('/etc/passwd')).toThrow(TypeError);
   });
 
   it('forwards contract channels through quorum:invoke and refuses unknown ones locally', async () => {
