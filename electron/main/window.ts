@@ -46,6 +46,9 @@ export function createMainWindow(options: { readonly preload: string; readonly l
     else options.log.warn('Blocked a new window', { url: safeUrl(url) });
     return { action: 'deny' };
   });
+  contents.on('render-process-gone', (_event, details) => {
+    options.log.error('The window\'s renderer process ended', { reason: details.reason, exitCode: details.exitCode });
+  });
   win.once('ready-to-show', () => win.show());
   void win.loadURL(APP_ENTRY_URL);
   return win;

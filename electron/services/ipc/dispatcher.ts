@@ -97,10 +97,13 @@ export function createDispatcher(initial: Handlers, options: DispatcherOptions):
       });
     }
     const ctx: HandlerContext = { sender, log };
+    const began = performance.now();
     let value: unknown;
     try {
       value = await handler(parsed.data as never, ctx);
+      log.debug(channel, { sender: sender.id, ms: Math.round(performance.now() - began) });
     } catch (error) {
+      log.debug(`${channel} failed`, { sender: sender.id, ms: Math.round(performance.now() - began) });
       if (error instanceof QuorumError) {
         if (error.code === 'internal') log.error(`${channel} failed`, { error: describeError(error) });
         return fail(redacted(serializeError(error)));
