@@ -2,7 +2,9 @@ import { ConfinedFs } from './hosts/confined-fs';
 import { MachineServices } from './hosts/services';
 import { SshHost } from './hosts/ssh-host';
 import type { JujuDbCluster, JujuDbMember } from './juju-db/api';
+import { machinePresenceKey, unitPresenceKey } from '../../shared/model/presence';
 import { SSH_USER, STATE_PORT, isStateServer, machineTag, unitTag, type MachineRecord } from './model';
+import type { PresenceAgent, PresenceMachine } from './presence/sandbox-presence';
 
 /**
  * One running sandbox machine: its SSH host, its upstart jobs and (on state
@@ -23,10 +25,12 @@ function isAddrInUse(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
 }
 
-export class SandboxMachine {
+export class SandboxMachine implements PresenceMachine {
   readonly fs: ConfinedFs;
   readonly services: MachineServices;
   readonly host: SshHost;
+  /** The machine agent and its unit agents, with their presence keys. */
+  readonly agents: readonly PresenceAgent[];
   readonly #cluster: JujuDbCluster;
   /** Whether juju-db ran when the machine was powered off (it resumes as it was). */
   #jujuDbWasRunning = true;
@@ -38,9 +42,12 @@ export class SandboxMachine {
     this.#cluster = deps.cluster;
     this.fs = new ConfinedFs(deps.root);
     const server = isStateServer(record);
-    const agents = [`jujud-${machineTag(record.id)}`, ...deps.unitNames.map((u) => `jujud-${unitTag(u)}`)];
+    this.agents = [
+      { service: `jujud-${machineTag(record.id)}`, key: machinePresenceKey(record.id) },
+      ...deps.unitNames.map((u) => ({ service: `jujud-${unitTag(u)}`, key: unitPresenceKey(u) })),
+    ];
     this.services = new MachineServices(
-      agents,
+      this.agents.map((a) => a.service),
       server
         ? {
             isRunning: () => this.member?.status === 'running',
@@ -75,6 +82,10 @@ export class SandboxMachine {
   }
   get powered(): boolean {
     return this.record.powered;
+  }
+  /** Whether an upstart job runs (what the agent's presence follows). */
+  isRunning(service: string): boolean {
+    return this.services.isRunning(service);
   }
 
   /**

@@ -8,6 +8,7 @@ import { SandboxMachine } from './machine';
 import { AGENT_VERSION, SSH_USER, isStateServer, type EnvironmentRecord } from './model';
 import type { EnvironmentKeys } from './secrets';
 import { registerMachine } from './seed/register';
+import type { SandboxPresence } from './presence/sandbox-presence';
 import type { DriverAuth } from './seed/seed-db';
 import { buildMachineTree } from './tree/build-tree';
 import type { AddMachineOptions, SandboxControl, SandboxDescription, SandboxMachineDescription, SandboxStartInfo } from './types';
@@ -45,6 +46,7 @@ export class RunningSandbox implements Sandbox {
     private readonly auth: DriverAuth,
     readonly startInfo: SandboxStartInfo,
     private readonly release: () => Promise<void>,
+    private readonly presence: SandboxPresence,
   ) {}
 
   describe(): SandboxDescription {
@@ -101,6 +103,7 @@ export class RunningSandbox implements Sandbox {
       const m = this.#machine(id);
       if (!m.powered) return;
       await m.powerOff();
+      this.presence.reconcile();
       await this.#save();
     });
   }
@@ -110,6 +113,7 @@ export class RunningSandbox implements Sandbox {
       const m = this.#machine(id);
       if (m.powered) return;
       await m.powerOn(false);
+      this.presence.reconcile();
       await this.#save();
     });
   }
@@ -168,6 +172,7 @@ export class RunningSandbox implements Sandbox {
     if (this.#stopped) return;
     await this.#queue;
     this.#stopped = true;
+    await this.presence.stop().catch(() => undefined);
     await Promise.all([...this.machines.values()].map((m) => m.shutdown().catch(() => undefined)));
     await this.cluster.close().catch(() => undefined);
     await this.#save().catch(() => undefined);

@@ -9,6 +9,8 @@ import { SandboxLayout } from './layout';
 import { acquireLock } from './lock';
 import { SandboxMachine } from './machine';
 import { REPLICA_SET_NAME, stateServers, type EnvironmentRecord } from './model';
+import { PresenceWriter } from './presence/presence-writer';
+import { SandboxPresence } from './presence/sandbox-presence';
 import { RunningSandbox, sandboxFailed, type Sandbox } from './running-sandbox';
 import { createEnvironmentKeys, loadEnvironmentKeys, type EnvironmentKeys } from './secrets';
 import { initiateReplicaSet, seedJujuDatabase, waitForPrimary, type DriverAuth, type MemberEndpoint } from './seed/seed-db';
@@ -104,6 +106,16 @@ async function bootstrapDatabase(
   phase('seed');
 }
 
+/** The agents' presence pingers, writing through whichever member is primary. */
+function startPresence(env: EnvironmentRecord, cluster: JujuDbCluster, machines: ReadonlyMap<string, SandboxMachine>, auth: DriverAuth): SandboxPresence {
+  const members = (): MemberEndpoint[] =>
+    cluster
+      .members()
+      .filter((m) => m.status === 'running')
+      .map((m) => ({ machineId: m.machineId, port: m.port }));
+  return new SandboxPresence(() => machines.values(), new PresenceWriter(env.uuid, auth, members));
+}
+
 export async function startSandbox(options: StartSandboxOptions, deps: SandboxDeps = {}): Promise<Sandbox> {
   const log = options.onLog ?? (() => undefined);
   const layout = new SandboxLayout(options.home);
@@ -119,6 +131,7 @@ export async function startSandbox(options: StartSandboxOptions, deps: SandboxDe
   await fs.mkdir(layout.dir, { recursive: true, mode: 0o700 });
   const release = await acquireLock(layout.lockFile);
   let cluster: JujuDbCluster | undefined;
+  let presence: SandboxPresence | undefined;
   const machines = new Map<string, SandboxMachine>();
   try {
     const { env, keys, created } = await prepareEnvironment(layout, options, log, phase);
@@ -152,11 +165,15 @@ export async function startSandbox(options: StartSandboxOptions, deps: SandboxDe
     const auth: DriverAuth = { username: 'admin', password: env.adminPassword, caPem: keys.caCertPem };
     if (!env.seeded) await bootstrapDatabase(env, keys, machines, auth, log, phase);
     await saveEnvironment(layout.environmentFile, env);
+    presence = startPresence(env, cluster, machines, auth);
+    await presence.start();
+    phase('presence');
     const startInfo: SandboxStartInfo = { created, totalMs: Math.round(performance.now() - t0), phases };
-    return new RunningSandbox(layout, env, keys, cluster, machines, auth, startInfo, release);
+    return new RunningSandbox(layout, env, keys, cluster, machines, auth, startInfo, release, presence);
   } catch (err) {
     // Library messages (ENOENT, EADDRINUSE, driver errors) carry no secrets; they are what a bug report needs.
     log(`Sandbox start failed: ${err instanceof Error ? err.message : String(err)}`);
+    await presence?.stop().catch(() => undefined);
     await Promise.all([...machines.values()].map((m) => m.shutdown().catch(() => undefined)));
     await cluster?.close().catch(() => undefined);
     await release().catch(() => undefined);

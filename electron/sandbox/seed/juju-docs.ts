@@ -11,6 +11,7 @@ import {
   type ServiceRecord,
   type UnitRecord,
 } from '../model';
+import { BEINGS_COLLECTION, PINGS_COLLECTION, PRESENCE_DB, SEQS_COLLECTION } from '../../../shared/model/presence';
 
 /**
  * Juju 1.25's documents for the sandbox environment, built from the same
@@ -247,17 +248,15 @@ export function jujuSeed(env: EnvironmentRecord, caCertPem: string, authorizedKe
         ...env.services.map((s) => serviceSettingsDoc(env, s, DEFAULT_CONFIG[s.name] ?? {})),
       ],
     },
-    ...presenceSeed(env),
+    ...presenceSeed(),
   ];
 }
 
-/** The presence database the agents' pingers write. */
-function presenceSeed(env: EnvironmentRecord): SeedBatch[] {
-  const beings = env.machines.map((m, i) => ({ _id: globalId(env, String(i + 1)), 'env-uuid': env.uuid, key: `m#${m.id}`, seq: i + 1 }));
-  const slot = Math.floor(Date.now() / 1000 / 30) * 30;
-  return [
-    { db: 'presence', collection: 'presence.beings', docs: beings },
-    { db: 'presence', collection: 'presence.seqs', docs: [{ _id: globalId(env, 'beings'), seq: beings.length }] },
-    { db: 'presence', collection: 'presence.pings', docs: [{ _id: globalId(env, String(slot)), slot, alive: { '0': (1 << beings.length) - 1 } }] },
-  ];
+/**
+ * The presence database, empty as after bootstrap: the agents' pingers
+ * (`presence/`) fill `presence.seqs`, `presence.beings` and `presence.pings`
+ * once they run.
+ */
+function presenceSeed(): SeedBatch[] {
+  return [SEQS_COLLECTION, BEINGS_COLLECTION, PINGS_COLLECTION].map((collection) => ({ db: PRESENCE_DB, collection, docs: [] }));
 }

@@ -355,9 +355,14 @@ export async function extractTarStream(source: Readable, target: string, options
       return true;
     },
   });
+  // On error, wait for the unpacker to close (bounded) so no write lands after the caller cleans up.
   const done = new Promise<void>((resolve, reject) => {
-    unpack.on('error', (e: unknown) => reject(e));
-    unpack.on('close', () => resolve());
+    let failure: unknown = null;
+    unpack.on('error', (e: unknown) => {
+      failure ??= e;
+      setTimeout(() => reject(failure), 2_000).unref();
+    });
+    unpack.on('close', () => (failure === null ? resolve() : reject(failure)));
   });
   options.signal?.addEventListener('abort', () => source.destroy(new QuorumError('cancelled', 'Extraction was cancelled.')), { once: true });
   source.on('error', (e) => unpack.abort(e));

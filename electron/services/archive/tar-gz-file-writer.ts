@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { access, chmod, link, open, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { QuorumError } from '../../../shared/errors';
 import { EntrySpool, type EntrySpoolOptions, type SpooledEntry } from './entry-spool';
@@ -26,6 +26,12 @@ export interface TarGzFileWriterOptions extends ParallelGzipOptions, EntrySpoolO
   readonly maxPendingEntries?: number;
   /** Modification time recorded for every member (default now). */
   readonly mtime?: Date;
+  /**
+   * A second destination for the compressed bytes, fed as they are written
+   * (e.g. the GridFS upload, so storing overlaps compressing). It gets the
+   * same backpressure as the file and is ended when the archive is.
+   */
+  readonly mirror?: Writable;
 }
 
 export interface WrittenArchive {
@@ -82,13 +88,33 @@ export class TarGzFileWriter {
     this.#file = file;
     this.#mtime = options.mtime ?? new Date();
     this.#gzip = createParallelGzip(options);
+    const mirror = options.mirror;
     const counter = new Transform({
       transform: (chunk: Buffer, _enc, cb) => {
         this.#hash.update(chunk);
         this.#compressed += chunk.length;
+        if (mirror && !mirror.write(chunk)) {
+          const onDrain = (): void => {
+            mirror.off('error', onError);
+            cb(null, chunk);
+          };
+          const onError = (error: Error): void => {
+            mirror.off('drain', onDrain);
+            cb(error);
+          };
+          mirror.once('drain', onDrain);
+          mirror.once('error', onError);
+          return;
+        }
         cb(null, chunk);
       },
+      flush: (cb) => {
+        if (!mirror) return cb();
+        mirror.once('error', (error: Error) => cb(error));
+        mirror.end(() => cb());
+      },
     });
+    mirror?.on('error', (error: Error) => this.#fail(error));
     this.#done = pipeline(this.#tar, this.#gzip, counter, file.createWriteStream({ flush: true, highWaterMark: 1024 * 1024 }));
     this.#done.catch((error: Error) => this.#fail(error));
   }

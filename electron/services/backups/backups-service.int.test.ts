@@ -35,6 +35,7 @@ const secrets = new SecretRegistry();
 const logger = createMemoryLogger(secrets);
 const ENV = 'sandbox';
 const progressPhases = new Set<string>();
+let onPhase: ((phase: string) => void) | null = null;
 
 beforeAll(async () => {
   home = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-backups-'));
@@ -45,7 +46,10 @@ beforeAll(async () => {
     events: {
       emit: (_e: string, snapshot: unknown) => {
         const s = snapshot as { progress?: { phase: string } };
-        if (s.progress) progressPhases.add(s.progress.phase);
+        if (s.progress) {
+          progressPhases.add(s.progress.phase);
+          onPhase?.(s.progress.phase);
+        }
       },
     },
     secrets,
@@ -242,10 +246,15 @@ describe('backups against the sandbox', () => {
     const client = await mongo();
     const countBefore = await client.db(BACKUPS_DB).collection(METADATA_COLLECTION).countDocuments();
     const folder = path.join(home, 'cancelled');
-    const { operationId } = await service.create(ENV, { notes: '', keepLocal: true, folder });
-    await new Promise((r) => setTimeout(r, 150));
-    operations.cancel(operationId);
+    let cancelled = false;
+    let operationId = '';
+    onPhase = (phase) => {
+      if (phase === 'dumping' && !cancelled && operationId !== '') cancelled = operations.cancel(operationId);
+    };
+    operationId = (await service.create(ENV, { notes: '', keepLocal: true, folder })).operationId;
     const done = await operations.whenFinished(operationId);
+    onPhase = null;
+    expect(cancelled).toBe(true);
     expect(done.state).toBe('cancelled');
     expect(await fs.readdir(folder)).toEqual([]);
     expect(await client.db(BACKUPS_DB).collection(METADATA_COLLECTION).countDocuments()).toBe(countBefore);

@@ -137,6 +137,7 @@ export function createBackupsService(options: BackupsServiceOptions): BackupsSer
               ctx,
               {
                 session: (address) => env.stateServer(address),
+                primary: () => primarySession(env),
                 sessions: async () => {
                   await firstConnected(env);
                   return [...env.connectedSessions(), ...env.sessions().filter((x) => x.state !== 'connected')];

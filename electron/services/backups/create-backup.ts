@@ -10,7 +10,7 @@ import { TarGzFileWriter, writeFailure } from '../archive/tar-gz-file-writer';
 import type { StateServerSession } from '../connection/state-server-session';
 import type { Logger } from '../log';
 import { dumpToArchive } from './dump';
-import { countingReadStream, ProgressReporter } from './progress';
+import { ProgressReporter } from './progress';
 import { readReplicaSet, stateServerChoices, chooseInitialStateServer, waitUntilReady, type ReplicaSetView, type StateServerChoice } from './readiness';
 import { ServerBackupStore } from './server-store';
 
@@ -40,6 +40,8 @@ export interface CreateBackupInput {
 export interface CreateBackupDeps {
   /** A connected session for a machine address. */
   session(address: string): Promise<StateServerSession>;
+  /** The primary's session: the archive and its metadata are written there. */
+  primary(): Promise<StateServerSession>;
   /** The environment's state-server sessions, connected ones first, to read the replica set from. */
   sessions(): Promise<readonly StateServerSession[]>;
   /** Private scratch space (0700) for the archive when no local copy is kept. */
@@ -142,6 +144,7 @@ export async function createBackup(ctx: OperationContext, deps: CreateBackupDeps
   let writer: TarGzFileWriter | null = null;
   const reporter = new ProgressReporter((p) => ctx.progress(p), () => writer?.tarBytes ?? 0);
   let tempFile: string | null = null;
+  let upload: Awaited<ReturnType<ServerBackupStore['beginUpload']>> | null = null;
   try {
     reporter.phase({ phase: 'checking', message: 'Checking that the replica set is ready…' });
     // Juju's WaitUntilReady: a healthy majority (polled, up to 60 s) before anything else.
@@ -180,7 +183,11 @@ export async function createBackup(ctx: OperationContext, deps: CreateBackupDeps
     const filename = input.filename ?? defaultBackupFilename(started);
     const finalPath = path.join(targetDir, filename);
     if (!input.keepLocal) tempFile = finalPath;
-    writer = await TarGzFileWriter.create({ finalPath, tempRoot: deps.tempRoot, mtime: started, ...deps.gzip });
+    // Storing overlaps compressing: the compressed bytes go to GridFS on the primary as they are written.
+    const primary = await deps.primary();
+    const store = new ServerBackupStore(await primary.mongo(), environment);
+    upload = await store.beginUpload(id);
+    writer = await TarGzFileWriter.create({ finalPath, tempRoot: deps.tempRoot, mtime: started, mirror: upload.stream, ...deps.gzip });
     const w = writer;
     const abortWriter = (): void => void w.abort(new QuorumError('cancelled', 'The backup was cancelled; nothing was kept.'));
     signal.addEventListener('abort', abortWriter, { once: true });
@@ -253,12 +260,10 @@ export async function createBackup(ctx: OperationContext, deps: CreateBackupDeps
       version,
     };
 
-    reporter.phase({ phase: 'storing', message: `Storing the archive on machine ${choice.machineId}…`, totalBytes: written.size });
-    const source = countingReadStream(written.path, (sent) =>
-      ctx.progress({ phase: 'storing', message: `Storing the archive on machine ${choice.machineId}…`, bytes: sent, totalBytes: written.size, fraction: written.size ? sent / written.size : 1 }),
-    );
+    reporter.phase({ phase: 'storing', message: `Storing the backup metadata on machine ${choice.machineId}…`, totalBytes: written.size });
     reporter.stop();
-    const stored = await session.withMongo((c) => new ServerBackupStore(c, environment).store(metadata, source, signal));
+    const stored = await upload.commit(metadata, signal);
+    upload = null;
     if (!input.keepLocal) {
       await rm(written.path, { force: true });
       tempFile = null;
@@ -267,12 +272,16 @@ export async function createBackup(ctx: OperationContext, deps: CreateBackupDeps
     return { metadata: stored, localPath: input.keepLocal ? written.path : null, warning: input.keepLocal ? null : NO_DOWNLOAD_WARNING };
   } catch (error) {
     await writer?.abort(error).catch(() => undefined);
+    await upload?.abort().catch(() => undefined);
     // Nothing stays under the final name when the backup as a whole failed (even if the file was complete).
     if (writer) await rm(writer.finalPath, { force: true }).catch(() => undefined);
     if (tempFile) await rm(tempFile, { force: true }).catch(() => undefined);
     if (signal.aborted) throw new QuorumError('cancelled', 'The backup was cancelled; no archive was kept and nothing was stored on the server.');
     if (writer && !(error instanceof QuorumError) && typeof (error as NodeJS.ErrnoException | null)?.code === 'string') {
       throw writeFailure(error, writer.finalPath);
+    }
+    if (!(error instanceof QuorumError) && upload !== null) {
+      throw new QuorumError('mongo-unavailable', `Storing the backup on the state server failed (${(error as Error).message}). Nothing was kept; try again.`, { cause: error });
     }
     throw error;
   } finally {

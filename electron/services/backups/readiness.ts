@@ -83,7 +83,8 @@ export interface WaitOptions {
 /** Polls until ready; after `timeoutMs` (60 s as in Juju) fails with `ha-not-ready`. */
 export async function waitUntilReady(read: () => Promise<ReplicaSetView>, options: WaitOptions = {}): Promise<ReplicaSetView> {
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const pollMs = options.pollMs ?? 10_000;
+  // Juju polls every 10 s; a console can look more often and start sooner.
+  const pollMs = options.pollMs ?? 1_000;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown = null;
   for (;;) {

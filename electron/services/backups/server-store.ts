@@ -1,5 +1,5 @@
 import { Long, type Document } from 'bson';
-import { GridFSBucket, type MongoClient } from 'mongodb';
+import { GridFSBucket, type GridFSBucketWriteStream, type MongoClient } from 'mongodb';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CHECKSUM_FORMAT, type BackupMetadata } from '../../../shared/backups/metadata';
@@ -97,36 +97,49 @@ export class ServerBackupStore {
   }
 
   /**
-   * Stores an archive then its metadata; on any failure (or cancel) nothing
-   * stays behind: no chunks, no metadata. "already exists" is refused before
-   * anything is written, as Juju refuses a duplicate ID.
+   * Starts storing an archive whose bytes are still being produced: write
+   * them to `stream`, then `commit` the metadata once the checksum is known,
+   * or `abort` to leave nothing behind (no chunks, no metadata). A duplicate
+   * ID is refused before anything is written, as Juju refuses it.
    */
-  async store(meta: BackupMetadata, archive: Readable, signal?: AbortSignal): Promise<BackupMetadata> {
-    if (await this.get(meta.id)) {
-      throw new QuorumError('conflict', `backup metadata "${meta.id}" already exists on the state server. Remove it there first if you mean to replace it.`);
+  async beginUpload(id: string): Promise<{ stream: GridFSBucketWriteStream; commit(meta: BackupMetadata, signal?: AbortSignal): Promise<BackupMetadata>; abort(): Promise<void> }> {
+    if (await this.get(id)) {
+      throw new QuorumError('conflict', `backup metadata "${id}" already exists on the state server. Remove it there first if you mean to replace it.`);
     }
-    const stale = await this.#fileId(meta.id);
+    const stale = await this.#fileId(id);
     if (stale !== null) await this.#bucket.delete(stale as never);
-    const upload = this.#bucket.openUploadStream(gridFilename(meta.id), { metadata: { backupId: meta.id } });
-    try {
-      await pipeline(archive, upload, ...(signal ? [{ signal }] : []));
-    } catch (error) {
+    const upload = this.#bucket.openUploadStream(gridFilename(id), { metadata: { backupId: id } });
+    const abort = async (): Promise<void> => {
       await upload.abort().catch(() => undefined);
       await this.#bucket.delete(upload.id).catch(() => undefined);
-      throw error;
-    }
-    const stored: BackupMetadata = { ...meta, stored: new Date().toISOString() };
-    try {
-      signal?.throwIfAborted();
-      await this.#metadata().insertOne(metadataDocument(stored));
-    } catch (error) {
-      await this.#bucket.delete(upload.id).catch(() => undefined);
-      if ((error as { code?: number }).code === 11000) {
-        throw new QuorumError('conflict', `backup metadata "${meta.id}" already exists on the state server.`);
+    };
+    const commit = async (meta: BackupMetadata, signal?: AbortSignal): Promise<BackupMetadata> => {
+      const stored: BackupMetadata = { ...meta, stored: new Date().toISOString() };
+      try {
+        signal?.throwIfAborted();
+        await this.#metadata().insertOne(metadataDocument(stored));
+      } catch (error) {
+        await abort();
+        if ((error as { code?: number }).code === 11000) {
+          throw new QuorumError('conflict', `backup metadata "${meta.id}" already exists on the state server.`);
+        }
+        throw error;
       }
+      return (await this.get(meta.id)) ?? stored;
+    };
+    return { stream: upload, commit, abort };
+  }
+
+  /** Stores a complete archive then its metadata (upload of a local file). */
+  async store(meta: BackupMetadata, archive: Readable, signal?: AbortSignal): Promise<BackupMetadata> {
+    const upload = await this.beginUpload(meta.id);
+    try {
+      await pipeline(archive, upload.stream, ...(signal ? [{ signal }] : []));
+    } catch (error) {
+      await upload.abort();
       throw error;
     }
-    return (await this.get(meta.id)) ?? stored;
+    return upload.commit(meta, signal);
   }
 
   /** The archive's bytes from GridFS; `not-found` when the server has no such archive. */

@@ -1,4 +1,5 @@
 import type { EnvironmentConnection } from '../connection/environment-connection';
+import { PresenceReader } from './presence-reader';
 import { readRound } from './topology-reader';
 import type { TopologySource } from './topology-service';
 
@@ -10,11 +11,13 @@ import type { TopologySource } from './topology-service';
  * the round moves on to the next one without waiting.
  */
 export function connectionTopologySource(connection: EnvironmentConnection): TopologySource {
+  // Presence beings are the same on every state server: one cache for the environment.
+  const presence = new PresenceReader();
   return {
     addresses: connection.target.stateServers.map((s) => s.address),
     read: async (address) => {
       const session = await connection.stateServer(address);
-      return session.withMongo((client) => readRound(client));
+      return session.withMongo((client) => readRound(client, presence));
     },
   };
 }

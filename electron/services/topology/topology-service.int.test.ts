@@ -122,7 +122,8 @@ describe('live topology of the sandbox', () => {
   it('powering both on again: healthy, with a primary', async () => {
     await sandbox.powerOn(firstDown);
     await sandbox.powerOn(secondDown);
-    const { topology: t, ms } = await published_((t) => t.quorum.healthyVoters === 3 && t.primary !== null, 30_000);
+    // Agents re-ping as soon as there is a primary again (presence), so wait for that too.
+    const { topology: t, ms } = await published_((t) => t.quorum.healthyVoters === 3 && t.primary !== null && stateServers(t).every((m) => m.agentState === 'started'), 30_000);
     expect(t.quorum.holds).toBe(true);
     expect(stateServers(t).every((m) => m.reachable && m.agentState === 'started' && m.voteStatus === 'has-vote')).toBe(true);
     console.log(`recovery shown after ${ms} ms`);
