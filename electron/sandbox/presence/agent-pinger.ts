@@ -31,6 +31,8 @@ export class AgentPinger {
   #seq: number | null = null;
   #lastSlot = 0;
   #timer: NodeJS.Timeout | undefined;
+  #firstPing: Promise<void> = Promise.resolve();
+  #pinged: () => void = () => undefined;
   readonly #retryMs: number;
   readonly #intervalMs: number;
   readonly #now: () => number;
@@ -55,15 +57,18 @@ export class AgentPinger {
   }
 
   /**
-   * Starts pinging with a new sequence. Resolves after the first attempt,
-   * true when it pinged (false: no primary yet; it keeps retrying).
+   * Starts pinging with a new sequence. Resolves once the first ping is
+   * written (it keeps retrying while there is no primary; a `stop` before
+   * that leaves the promise pending).
    */
-  start(): Promise<boolean> {
-    if (this.#running) return Promise.resolve(true);
+  start(): Promise<void> {
+    if (this.#running) return this.#firstPing;
     this.#running = true;
     this.#seq = null;
     this.#lastSlot = 0;
-    return this.#tick(++this.#generation);
+    this.#firstPing = new Promise<void>((resolve) => (this.#pinged = resolve));
+    void this.#tick(++this.#generation);
+    return this.#firstPing;
   }
 
   /** Stops pinging (Juju's `Stop`, not `Kill`: nothing is written). */
@@ -74,12 +79,12 @@ export class AgentPinger {
     this.#timer = undefined;
   }
 
-  async #tick(generation: number): Promise<boolean> {
+  async #tick(generation: number): Promise<void> {
     let ok = false;
     try {
       if (this.#seq === null) {
         const seq = await this.writes.allocate(this.key);
-        if (generation !== this.#generation) return false;
+        if (generation !== this.#generation) return;
         this.#seq = seq;
       }
       const slot = timeSlot(this.#now());
@@ -88,6 +93,7 @@ export class AgentPinger {
         this.#lastSlot = slot;
       }
       ok = true;
+      this.#pinged();
     } catch {
       // No primary right now (election, quorum lost, member powered off): try again shortly.
     }
@@ -95,6 +101,5 @@ export class AgentPinger {
       this.#timer = setTimeout(() => void this.#tick(generation), ok ? this.#intervalMs : this.#retryMs);
       this.#timer.unref();
     }
-    return ok;
   }
 }

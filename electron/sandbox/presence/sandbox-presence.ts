@@ -40,7 +40,11 @@ export class SandboxPresence {
     private readonly options: SandboxPresenceOptions = {},
   ) {}
 
-  /** Starts the agents that should run, waiting (briefly) for their first pings. */
+  /**
+   * Starts the agents that should run and waits for their first pings (at
+   * most `startWaitMs`: a sandbox restarted without a majority has no
+   * primary to write to), so a console opening now sees them alive.
+   */
   async start(): Promise<void> {
     const first = this.reconcile();
     let timer: NodeJS.Timeout | undefined;
@@ -51,10 +55,10 @@ export class SandboxPresence {
     this.#timer.unref();
   }
 
-  /** Starts and stops pingers to match the machines; returns the first attempts of those it started. */
-  reconcile(): Promise<boolean>[] {
+  /** Starts and stops pingers to match the machines; returns the first pings of those it started. */
+  reconcile(): Promise<void>[] {
     if (this.#stopped) return [];
-    const started: Promise<boolean>[] = [];
+    const started: Promise<void>[] = [];
     for (const machine of this.machines()) {
       for (const agent of machine.agents) {
         const shouldRun = machine.powered && machine.isRunning(agent.service);
