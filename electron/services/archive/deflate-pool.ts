@@ -106,7 +106,8 @@ export class DeflatePool {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    // Small heaps: a worker only holds one block at a time (its buffers are off-heap).
+    const worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 } });
     const slot: Slot = { worker, busy: false, jobId: 0 };
     worker.on('message', (m: { id: number; out?: Uint8Array; error?: string }) => {
       slot.busy = false;

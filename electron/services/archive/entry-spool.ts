@@ -23,11 +23,13 @@ export interface SpooledEntry {
 }
 
 export interface EntrySpoolOptions {
-  /** Bytes kept in memory before spilling to disk (default 8 MiB). */
+  /** Bytes kept in memory before spilling to disk (default 4 MiB). */
   readonly memoryThreshold?: number;
   /** Parent of the private temporary directory (default the OS temp dir). */
   readonly tempRoot?: string;
 }
+
+const WRITE_BATCH = 1024 * 1024;
 
 export class EntrySpool extends Writable {
   readonly #threshold: number;
@@ -38,13 +40,15 @@ export class EntrySpool extends Writable {
   #dir: string | null = null;
   #file: FileHandle | null = null;
   #filePath: string | null = null;
+  #pendingWrite: Buffer[] = [];
+  #pendingBytes = 0;
   #result: Promise<SpooledEntry>;
   #resolve!: (entry: SpooledEntry) => void;
   #reject!: (error: Error) => void;
 
   constructor(options: EntrySpoolOptions = {}) {
     super({ highWaterMark: 1024 * 1024 });
-    this.#threshold = options.memoryThreshold ?? 8 * 1024 * 1024;
+    this.#threshold = options.memoryThreshold ?? 4 * 1024 * 1024;
     this.#tempRoot = options.tempRoot ?? os.tmpdir();
     this.#result = new Promise<SpooledEntry>((resolve, reject) => {
       this.#resolve = resolve;
@@ -67,7 +71,8 @@ export class EntrySpool extends Writable {
   override _write(chunk: Buffer, _enc: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.#size += chunk.length;
     if (this.#file === null && this.#memoryBytes + chunk.length <= this.#threshold) {
-      this.#chunks.push(chunk);
+      // Copy: a chunk may be a slice of a much larger buffer (a driver reply) that it would keep alive.
+      this.#chunks.push(Buffer.from(chunk));
       this.#memoryBytes += chunk.length;
       callback();
       return;
@@ -103,7 +108,9 @@ export class EntrySpool extends Writable {
       await file.close().catch(() => undefined);
       await this.#removeTemp();
     };
-    file.sync().then(
+    this.#flushPending()
+      .then(() => file.sync())
+      .then(
       () => {
         this.#resolve({
           size,
@@ -161,7 +168,18 @@ export class EntrySpool extends Writable {
       this.#chunks = [];
       this.#memoryBytes = 0;
     }
-    await writeAll(this.#file, chunk);
+    // Coalesce small writes (one per BSON document otherwise) into ~1 MiB ones.
+    this.#pendingWrite.push(chunk);
+    this.#pendingBytes += chunk.length;
+    if (this.#pendingBytes >= WRITE_BATCH) await this.#flushPending();
+  }
+
+  async #flushPending(): Promise<void> {
+    if (this.#file === null || this.#pendingBytes === 0) return;
+    const data = this.#pendingWrite.length === 1 ? this.#pendingWrite[0]! : Buffer.concat(this.#pendingWrite, this.#pendingBytes);
+    this.#pendingWrite = [];
+    this.#pendingBytes = 0;
+    await writeAll(this.#file, data);
   }
 
   async #removeTemp(): Promise<void> {

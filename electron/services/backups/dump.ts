@@ -33,7 +33,7 @@ export interface DumpProgress {
 export interface DumpOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: DumpProgress) => void;
-  /** Documents per getMore (default 1000). */
+  /** Documents per getMore (default 256: smaller replies keep memory flat with large documents). */
   readonly batchSize?: number;
 }
 
@@ -148,7 +148,7 @@ async function planCollections(client: MongoClient): Promise<CollectionPlan[]> {
  */
 export async function dumpToArchive(client: MongoClient, sink: DumpSink, options: DumpOptions = {}): Promise<DumpSummary> {
   const signal = options.signal;
-  const batchSize = options.batchSize ?? 1000;
+  const batchSize = options.batchSize ?? 256;
   const startTs = await latestOplogTimestamp(client);
   const plan = await planCollections(client);
   const summary: Array<{ db: string; name: string; documents: number; bytes: number }> = [];
