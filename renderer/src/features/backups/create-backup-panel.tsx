@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { ErrorMessage } from '../../components/error-message';
 import type { CreateBackupResult } from '../../../../shared/ipc/channels/backups';
 import { useAppStore } from '../../store/store-context';
@@ -18,16 +18,14 @@ export function CreateBackupPanel({ environmentId }: { environmentId: string }) 
   const createBackup = useAppStore((s) => s.createBackup);
   const cancel = useAppStore((s) => s.cancelOperation);
   const loadPlan = useAppStore((s) => s.loadBackupPlan);
-  const [machineId, setMachineId] = useState<string>('');
+  // The operator's pick; until then the plan's initial state server.
+  const [chosenMachine, setMachineId] = useState<string | null>(null);
+  const machineId = chosenMachine ?? plan?.suggestedMachineId ?? '';
   const [notes, setNotes] = useState('');
   const [keepLocal, setKeepLocal] = useState(true);
   const [folder, setFolder] = useState('');
   const [filename, setFilename] = useState('');
   const ids = { machine: useId(), notes: useId(), keep: useId(), folder: useId(), file: useId(), warn: useId() };
-
-  useEffect(() => {
-    if (plan && machineId === '' && plan.suggestedMachineId !== null) setMachineId(plan.suggestedMachineId);
-  }, [plan, machineId]);
 
   const running = operation?.state === 'running';
   const submit = (event: FormEvent) => {
