@@ -88,6 +88,24 @@ function end(stream: Writable): Promise<void> {
   });
 }
 
+const TARGET_BATCH_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Documents per batch so one reply holds about 4 MiB: small documents come
+ * in large batches (few round trips), large ones in small batches (flat
+ * memory). Falls back to the default when the server has no collStats.
+ */
+async function batchSizeFor(client: MongoClient, db: string, name: string, fallback: number): Promise<number> {
+  try {
+    const stats = await client.db(db).command({ collStats: name });
+    const avg = Number(stats.avgObjSize ?? 0);
+    if (!Number.isFinite(avg) || avg <= 0) return fallback;
+    return Math.max(8, Math.min(2000, Math.floor(TARGET_BATCH_BYTES / avg)));
+  } catch {
+    return fallback;
+  }
+}
+
 /** The last entry's `ts` in `local.oplog.rs`: the dump's start point. */
 export async function latestOplogTimestamp(client: MongoClient): Promise<Timestamp> {
   const last = await client.db('local').collection('oplog.rs').find({}, { sort: { $natural: -1 }, limit: 1, projection: { ts: 1 } }).next();
@@ -163,7 +181,7 @@ export async function dumpToArchive(client: MongoClient, sink: DumpSink, options
     const entry = await sink.openEntry(dumpBsonEntry(c.db, c.name));
     let documents = 0;
     let bytes = 0;
-    const cursor = client.db(c.db).collection(c.name).find({}, { raw: true, batchSize });
+    const cursor = client.db(c.db).collection(c.name).find({}, { raw: true, batchSize: options.batchSize ?? (await batchSizeFor(client, c.db, c.name, batchSize)) });
     try {
       for await (const doc of cursor) {
         const raw = doc as unknown as Buffer;
