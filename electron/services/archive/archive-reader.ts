@@ -1,13 +1,13 @@
 import crypto from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import * as tar from 'tar';
-import { QuorumError } from '../../../shared/errors';
 import { backupIdFor, CHECKSUM_FORMAT, parseArchiveMetadataJson, type BackupMetadata } from '../../../shared/backups/metadata';
 import { describeReadFailure, invalidArchive } from './archive-errors';
+import { assertGzip, unsafeReason } from './archive-checks';
 import { DUMP_DIR, METADATA_ENTRY, OPLOG_ENTRY, ROOT_TAR_ENTRY } from './juju-archive';
 
 /**
@@ -58,28 +58,6 @@ export interface ArchiveInspection {
 
 const MAX_LISTED = 20_000;
 const MAX_METADATA_BYTES = 1024 * 1024;
-
-async function assertGzip(file: string): Promise<number> {
-  let size: number;
-  try {
-    const st = await stat(file);
-    if (!st.isFile()) throw invalidArchive(path.basename(file), 'it is not a regular file');
-    size = st.size;
-  } catch (error) {
-    if (error instanceof QuorumError) throw error;
-    throw new QuorumError('not-found', `${file} cannot be read. Check that it exists and that Quorum may read it.`, { cause: error });
-  }
-  if (size < 2) throw invalidArchive(path.basename(file), size === 0 ? 'the file is empty' : 'it is not a gzip file');
-  const handle = await open(file, 'r');
-  try {
-    const head = Buffer.alloc(2);
-    await handle.read(head, 0, 2, 0);
-    if (head[0] !== 0x1f || head[1] !== 0x8b) throw invalidArchive(path.basename(file), 'it is not a gzip file');
-  } finally {
-    await handle.close();
-  }
-  return size;
-}
 
 function readFileWithHash(file: string, size: number, options: ReadOptions): { stream: Readable; digest: () => string } {
   const hash = crypto.createHash('sha1');
@@ -137,35 +115,6 @@ function feedParser(source: Readable, parser: tar.Parser): Promise<void> {
 
 function normaliseMember(p: string): string {
   return p.replace(/^\.\//, '');
-}
-
-/** Why a member would be unsafe to extract under a target directory, or null. */
-export function unsafeReason(entryPath: string, type: string, linkpath: string | undefined): string | null {
-  const p = entryPath.replace(/\\/g, '/');
-  if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) return 'absolute path';
-  if (p.split('/').includes('..')) return 'path climbs out with ..';
-  switch (type) {
-    case 'File':
-    case 'OldFile':
-    case 'ContiguousFile':
-    case 'Directory':
-    case 'GNUDumpDir':
-      return null;
-    case 'SymbolicLink': {
-      const target = (linkpath ?? '').replace(/\\/g, '/');
-      if (target.startsWith('/') || /^[A-Za-z]:/.test(target)) return 'symbolic link to an absolute path';
-      const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(p), target));
-      if (resolved === '..' || resolved.startsWith('../')) return 'symbolic link escapes the target';
-      return null;
-    }
-    case 'Link': {
-      const target = (linkpath ?? '').replace(/\\/g, '/');
-      if (target.startsWith('/') || target.split('/').includes('..')) return 'hard link escapes the target';
-      return null;
-    }
-    default:
-      return `special file (${type})`;
-  }
 }
 
 /**
@@ -319,95 +268,6 @@ export async function inspectArchive(file: string, options: ReadOptions = {}): P
   };
 }
 
-export interface ExtractResult {
-  readonly files: number;
-  readonly bytes: number;
-}
-
-/**
- * Extracts an uncompressed tar stream under `target` and nowhere else: the
- * `tar` package's defaults (absolute paths stripped, `..` skipped, no writing
- * through symlinks) plus an explicit refusal of any member that is absolute,
- * climbs with `..`, links outside the target or is a device/FIFO. The first
- * such member stops the extraction with `unsafe-path`.
- */
-export async function extractTarStream(source: Readable, target: string, options: { readonly signal?: AbortSignal } = {}): Promise<ExtractResult> {
-  await mkdir(target, { recursive: true, mode: 0o700 });
-  let files = 0;
-  let bytes = 0;
-  let refused: string | null = null;
-  const unpack = new tar.Unpack({
-    cwd: target,
-    strict: true,
-    preservePaths: false,
-    filter: (p, entry) => {
-      const e = entry as tar.ReadEntry;
-      const reason = unsafeReason(p, e.type, e.linkpath);
-      if (reason && refused === null) {
-        refused = `${p} (${reason})`;
-        source.destroy();
-        unpack.abort(new QuorumError('unsafe-path', `The archive holds an unsafe member, ${refused}; nothing more was extracted. Do not use this archive.`));
-        return false;
-      }
-      if (reason) return false;
-      files++;
-      bytes += e.size;
-      return true;
-    },
-  });
-  // On error, wait for the unpacker to close (bounded) so no write lands after the caller cleans up.
-  const done = new Promise<void>((resolve, reject) => {
-    let failure: unknown = null;
-    unpack.on('error', (e: unknown) => {
-      failure ??= e;
-      setTimeout(() => reject(failure), 2_000).unref();
-    });
-    unpack.on('close', () => (failure === null ? resolve() : reject(failure)));
-  });
-  options.signal?.addEventListener('abort', () => source.destroy(new QuorumError('cancelled', 'Extraction was cancelled.')), { once: true });
-  source.on('error', (e) => unpack.abort(e));
-  source.on('data', (c: Buffer) => {
-    if (!unpack.write(c)) source.pause();
-  });
-  unpack.on('drain', () => source.resume());
-  source.on('end', () => unpack.end());
-  try {
-    await done;
-  } catch (error) {
-    if (refused !== null) {
-      throw new QuorumError('unsafe-path', `The archive holds an unsafe member, ${refused}; nothing more was extracted. Do not use this archive.`, { cause: error });
-    }
-    if (error instanceof QuorumError) throw error;
-    throw new QuorumError('archive-invalid', `Extraction failed: ${describeReadFailure(error)}.`, { cause: error });
-  }
-  if (refused !== null) throw new QuorumError('unsafe-path', `The archive holds an unsafe member, ${refused}; nothing more was extracted. Do not use this archive.`);
-  return { files, bytes };
-}
-
-/**
- * Extracts a Juju backup `.tar.gz` into an empty (or new) directory. On any
- * failure the directory's contents are removed, so nothing half-extracted
- * looks usable.
- */
-export async function extractArchive(file: string, target: string, options: ReadOptions = {}): Promise<ExtractResult> {
-  const size = await assertGzip(file);
-  await mkdir(target, { recursive: true, mode: 0o700 });
-  if ((await readdir(target)).length > 0) {
-    throw new QuorumError('conflict', `${target} is not empty; extraction needs an empty folder.`);
-  }
-  const { stream } = readFileWithHash(file, size, options);
-  const gunzip = zlib.createGunzip();
-  stream.on('error', (e) => gunzip.destroy(e));
-  stream.pipe(gunzip);
-  try {
-    return await extractTarStream(gunzip, target, options.signal ? { signal: options.signal } : {});
-  } catch (error) {
-    for (const child of await readdir(target).catch(() => [] as string[])) await rm(path.join(target, child), { recursive: true, force: true });
-    if (error instanceof QuorumError && error.code === 'archive-invalid') throw invalidArchive(path.basename(file), describeReadFailure(error.cause));
-    throw error;
-  }
-}
-
 /**
  * Reads only `metadata.json` (and stops there): what listing a folder of
  * archives needs without reading every byte. The derived ID and size are
@@ -468,3 +328,6 @@ export async function readArchiveMetadata(file: string): Promise<BackupMetadata>
     finished: meta.finished ?? (st.ctime.getTime() > 0 ? st.ctime : st.mtime).toISOString(),
   };
 }
+
+export { extractArchive, extractTarStream, type ExtractResult } from './safe-extract';
+export { unsafeReason } from './archive-checks';
