@@ -2,9 +2,9 @@ import path from 'node:path';
 import { app, BrowserWindow, session } from 'electron';
 import { createAppServices, type AppServices } from '../services/app-services';
 import { resolveQuorumHome } from '../services/paths';
-import { inProcessStarter } from '../services/sandbox-launcher';
 import { registerIpc } from './ipc';
 import { registerAppScheme, serveRenderer } from './protocol';
+import { utilityProcessStarter } from './sandbox-starter';
 import { createMainWindow } from './window';
 
 /**
@@ -46,8 +46,8 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   void app.whenReady().then(() => {
-    // The hardened fuses turn off runAsNode, so Electron cannot fork a Node child: the sandbox runs in-process.
-    services = createAppServices({ home, host: 'electron', env: process.env, sandboxStarter: inProcessStarter() });
+    // The hardened fuses turn off runAsNode, so the sandbox runs in a utility process rather than a Node child.
+    services = createAppServices({ home, host: 'electron', env: process.env, sandboxStarter: utilityProcessStarter(here) });
     const ses = session.defaultSession;
     ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
     ses.setPermissionCheckHandler(() => false);

@@ -1,4 +1,5 @@
 import { QuorumError, serializeError } from '../../shared/errors';
+import { detectParentChannel, type ParentChannel } from './ipc/parent-channel';
 import { isSandboxMethod, type ChildMessage, type ParentMessage } from './ipc/protocol';
 import { startSandbox, type Sandbox } from './sandbox';
 import type { AddMachineOptions } from './types';
@@ -8,11 +9,20 @@ import type { AddMachineOptions } from './types';
  * they never compete with the console's main event loop. It waits for a
  * `start` message, serves the orchestrator's methods by request id, and
  * stops cleanly when asked, on SIGTERM/SIGINT, or when the parent goes away
- * (the IPC channel closes), so no orphan keeps the ports and files.
+ * (the IPC channel closes), so no orphan keeps the ports and files. It runs
+ * as a Node child (Node's IPC channel) or as an Electron utility process
+ * (`process.parentPort`, ended with the app): see `ipc/parent-channel.ts`.
  */
 
+const maybeChannel = detectParentChannel(process as Parameters<typeof detectParentChannel>[0]);
+if (!maybeChannel) {
+  process.stderr.write('electron/sandbox/process.ts runs as a child with an IPC channel; use `npm run sandbox` to run the sandbox in a terminal.\n');
+  process.exit(2);
+}
+const channel: ParentChannel = maybeChannel;
+
 function send(message: ChildMessage): void {
-  if (process.connected) process.send?.(message);
+  channel.send(message);
 }
 
 let sandbox: Sandbox | undefined;
@@ -24,9 +34,11 @@ function shutdown(code: number): Promise<void> {
     sandbox = undefined;
   })().finally(() => {
     process.exitCode = code;
-    // Leave once the last message is flushed.
-    if (process.connected) process.disconnect();
-    setTimeout(() => process.exit(code), 50).unref();
+    // Leave once the last message is flushed. A Node child also leaves as soon as it is idle;
+    // a utility process keeps running until told, so its timer holds the loop open.
+    channel.close();
+    const timer = setTimeout(() => process.exit(code), 50);
+    if (channel.kind === 'node') timer.unref();
   });
   return stopping;
 }
@@ -83,11 +95,7 @@ function onMessage(raw: unknown): void {
   }
 }
 
-if (!process.send) {
-  process.stderr.write('electron/sandbox/process.ts runs as a child with an IPC channel; use `npm run sandbox` to run the sandbox in a terminal.\n');
-  process.exit(2);
-}
-process.on('message', onMessage);
-process.on('disconnect', () => void shutdown(0));
+channel.onMessage(onMessage);
+channel.onParentGone(() => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 process.on('SIGINT', () => void shutdown(0));

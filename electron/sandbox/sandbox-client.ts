@@ -1,9 +1,9 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { QuorumError, isErrorCode, type SerializedError } from '../../shared/errors';
+import { nodeChildSpawner, type ChildSpawner, type SpawnedChild } from './ipc/child-spawner';
 import type { ChildMessage, ParentMessage, SandboxMethod, StartPayload } from './ipc/protocol';
 import type {
   AddMachineOptions,
@@ -16,8 +16,9 @@ import type {
 
 /**
  * The console's handle on a sandbox running in a child process: the same
- * operations as `Sandbox`, all async, over Node's IPC channel. `stop()`
- * stops the sandbox cleanly and ends the child (killing it if it hangs).
+ * operations as `Sandbox`, all async, over Node's IPC channel or an
+ * Electron utility process's port (`spawn`). `stop()` stops the sandbox
+ * cleanly and ends the child (killing it if it hangs).
  */
 
 export interface LaunchSandboxOptions extends Omit<StartSandboxOptions, 'onLog'> {
@@ -30,6 +31,8 @@ export interface LaunchSandboxOptions extends Omit<StartSandboxOptions, 'onLog'>
   /** Give up on a start that takes longer (first creation with a large scale takes minutes). */
   readonly startTimeoutMs?: number;
   readonly onLog?: (line: string) => void;
+  /** How the child is started (default: a Node child through `child_process.fork`). */
+  readonly spawn?: ChildSpawner;
 }
 
 export interface SandboxProcess extends SandboxControl {
@@ -64,13 +67,7 @@ function toError(e: SerializedError): QuorumError {
 
 export async function launchSandboxProcess(options: LaunchSandboxOptions): Promise<SandboxProcess> {
   const entry = options.entry ?? defaultSandboxEntry();
-  const child = fork(entry, [], {
-    execArgv: execArgvFor(entry),
-    // Under Electron, process.execPath is the Electron binary: make it behave as plain Node.
-    env: process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    serialization: 'advanced',
-  });
+  const child = (options.spawn ?? nodeChildSpawner)({ entry, execArgv: execArgvFor(entry) });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let exited = false;
@@ -82,9 +79,9 @@ export async function launchSandboxProcess(options: LaunchSandboxOptions): Promi
   const ready = new Promise<{ description: SandboxDescription; startInfo: SandboxStartInfo }>((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(new QuorumError('timeout', 'The sandbox did not start in time. Check the log, then try again or reset it.'));
-      child.kill('SIGKILL');
+      child.kill();
     }, options.startTimeoutMs ?? 10 * 60_000);
-    child.on('message', (raw: unknown) => {
+    child.onMessage((raw: unknown) => {
       const msg = raw as ChildMessage;
       switch (msg.type) {
         case 'ready':
@@ -113,21 +110,21 @@ export async function launchSandboxProcess(options: LaunchSandboxOptions): Promi
         }
       }
     });
-    child.once('exit', (code, signal) => {
+    child.onExit((how) => {
       exited = true;
       clearTimeout(timer);
-      const err = new QuorumError('sandbox-failed', `The sandbox process ended (${signal ?? `exit ${code}`}). Start it again.`);
+      const err = new QuorumError('sandbox-failed', `The sandbox process ended (${how}). Start it again.`);
       reject(err);
       failAll(err);
     });
-    child.once('error', (err) => {
+    child.onError((err) => {
       clearTimeout(timer);
       reject(new QuorumError('sandbox-failed', 'The sandbox process could not be started.', { cause: err }));
     });
   });
 
   const post = (message: ParentMessage) => {
-    if (exited || !child.connected) throw new QuorumError('sandbox-failed', 'The sandbox process is not running. Start it again.');
+    if (exited || !child.running) throw new QuorumError('sandbox-failed', 'The sandbox process is not running. Start it again.');
     child.send(message);
   };
   const { home, reset, scale, machines } = options;
@@ -163,22 +160,22 @@ export async function launchSandboxProcess(options: LaunchSandboxOptions): Promi
 }
 
 async function stopChild(
-  child: ChildProcess,
+  child: SpawnedChild,
   isExited: () => boolean,
   post: (m: ParentMessage) => void,
   newId: () => number,
   pending: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>,
 ): Promise<void> {
   if (isExited()) return;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exit = new Promise<void>((resolve) => child.onExit(() => resolve()));
   try {
     const id = newId();
     pending.set(id, { resolve: () => undefined, reject: () => undefined });
     post({ type: 'stop', id });
   } catch {
-    child.kill('SIGTERM');
+    child.terminate();
   }
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  const timer = setTimeout(() => child.kill(), 15_000);
   await exit;
   clearTimeout(timer);
 }

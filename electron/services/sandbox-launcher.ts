@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { ChildSpawner } from '../sandbox/ipc/child-spawner';
 import type { SandboxControl, SandboxDescription } from '../sandbox/types';
 import type { SandboxProvider } from './environments/environment-service';
 import { describeError, type Logger } from './log';
@@ -8,7 +9,7 @@ export interface SandboxHandle extends SandboxControl {
   describe(): Promise<SandboxDescription>;
 }
 
-/** How the sandbox is started: a child process (default) or inside this process. */
+/** How the sandbox is started: a child process (default; a Node child or an Electron utility process) or inside this process. */
 export type SandboxStarter = (options: { home: string; onLog: (line: string) => void }) => Promise<SandboxHandle>;
 
 /**
@@ -90,19 +91,28 @@ export function createSandboxLauncher(options: SandboxLauncherOptions): SandboxL
  * Runs the sandbox in a child process so juju-db and the SSH hosts never
  * compete with the console's event loop. `entry` is the bundled
  * `out/main/sandbox-process.js` when it exists; from sources the sandbox
- * client finds `process.ts` and runs it through tsx.
+ * client finds `process.ts` and runs it through tsx. `spawn` chooses the
+ * kind of child: a Node child by default; Electron's main passes
+ * `utilityProcessSpawner(utilityProcess.fork)` (services never import
+ * Electron, so it comes in from there).
  */
-export function childProcessStarter(entry?: string): SandboxStarter {
+export function childProcessStarter(entry?: string, spawn?: ChildSpawner): SandboxStarter {
   return async ({ home, onLog }) => {
     const { launchSandboxProcess } = await import('../sandbox/sandbox-client');
-    return launchSandboxProcess({ home, onLog, ...(entry !== undefined && existsSync(entry) ? { entry } : {}) });
+    return launchSandboxProcess({
+      home,
+      onLog,
+      ...(entry !== undefined && existsSync(entry) ? { entry } : {}),
+      ...(spawn !== undefined ? { spawn } : {}),
+    });
   };
 }
 
 /**
- * Runs the sandbox inside this process. For Electron: its hardened fuses
- * disable `runAsNode`, so `child_process.fork` of the Electron binary cannot
- * start a Node child there.
+ * Runs the sandbox inside this process, competing with its event loop: for
+ * tests and tools only. Electron's hardened fuses disable `runAsNode`, so
+ * there the sandbox runs in a utility process (`childProcessStarter` with
+ * `utilityProcessSpawner`) instead.
  */
 export function inProcessStarter(): SandboxStarter {
   return async ({ home, onLog }) => {
