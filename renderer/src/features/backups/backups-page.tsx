@@ -61,7 +61,7 @@ function BackupList({ environmentId }: { environmentId: string }) {
     <section className="backup-list" aria-labelledby="backup-list-heading">
       <h2 id="backup-list-heading">Archives</h2>
       <form
-        className="field-row backup-folder"
+        className="backup-folder"
         onSubmit={(e) => {
           e.preventDefault();
           void loadBackups(environmentId, folder.trim() === '' ? undefined : folder.trim());

@@ -69,7 +69,7 @@ export function CreateBackupPanel({ environmentId }: { environmentId: string }) 
           <label htmlFor={ids.notes}>Notes</label>
           <textarea id={ids.notes} value={notes} maxLength={4096} rows={2} onChange={(e) => setNotes(e.target.value)} disabled={running} />
         </div>
-        <div className="field field-row">
+        <div className="field-check">
           <input id={ids.keep} type="checkbox" checked={keepLocal} onChange={(e) => setKeepLocal(e.target.checked)} disabled={running} aria-describedby={keepLocal ? undefined : ids.warn} />
           <label htmlFor={ids.keep}>Keep a local copy</label>
         </div>
