@@ -42,6 +42,7 @@ export class EntrySpool extends Writable {
   #filePath: string | null = null;
   #pendingWrite: Buffer[] = [];
   #pendingBytes = 0;
+  #handedOver = false;
   #result: Promise<SpooledEntry>;
   #resolve!: (entry: SpooledEntry) => void;
   #reject!: (error: Error) => void;
@@ -89,6 +90,7 @@ export class EntrySpool extends Writable {
       this.#chunks = [];
       this.#memoryBytes = 0;
       let taken = false;
+      this.#handedOver = true;
       this.#resolve({
         size,
         spilled: false,
@@ -112,6 +114,7 @@ export class EntrySpool extends Writable {
       .then(() => file.sync())
       .then(
       () => {
+        this.#handedOver = true;
         this.#resolve({
           size,
           spilled: true,
@@ -134,6 +137,8 @@ export class EntrySpool extends Writable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // Auto-destroy after a successful end: the entry (and its temporary file) now belong to its reader.
+    if (this.#handedOver) return callback(error);
     this.#chunks = [];
     this.#reject(error ?? new Error('entry spool destroyed'));
     const file = this.#file;

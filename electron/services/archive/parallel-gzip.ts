@@ -1,5 +1,6 @@
 import { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
+import { crc32Combine } from './crc32-combine';
 import { DeflatePool, defaultWorkerCount } from './deflate-pool';
 
 /**
@@ -25,6 +26,32 @@ export interface ParallelGzipOptions {
   readonly workers?: number;
   /** Blocks compressing or compressed-but-unread at once (default 2 × workers + 1). */
   readonly maxInFlight?: number;
+  /** A pool shared with other compressors (e.g. entry spools); it is not closed by this stream. */
+  readonly pool?: DeflatePool;
+}
+
+/**
+ * Deflate content compressed elsewhere, spliced into the stream as is:
+ * byte-aligned, sync-flushed, non-final raw deflate blocks that reference
+ * nothing before them, with the CRC32 and length of what they decompress to.
+ */
+export interface DeflateSegment {
+  /** Uncompressed length. */
+  readonly length: number;
+  /** CRC32 of the uncompressed content. */
+  readonly crc: number;
+  /** The content's last (up to) 32 KiB: the next block's dictionary. */
+  readonly tail: Buffer | null;
+  /** The compressed blocks, in order. */
+  readonly blocks: AsyncIterable<Buffer>;
+}
+
+/** The last 32 KiB of `prev ‖ data` (what the next block may reference). */
+export function nextDictionary(prev: Buffer | null, data: Buffer): Buffer | null {
+  if (data.length >= DICT_SIZE) return Buffer.from(data.subarray(data.length - DICT_SIZE));
+  if (data.length === 0) return prev;
+  const joined = prev ? Buffer.concat([prev, data]) : Buffer.from(data);
+  return joined.length > DICT_SIZE ? joined.subarray(joined.length - DICT_SIZE) : joined;
 }
 
 const DICT_SIZE = 32 * 1024;
@@ -51,6 +78,8 @@ export class ParallelGzip extends Duplex {
   readonly #jobs: Array<{ done: boolean; out: Buffer | null }> = [];
   #waiters: Array<() => void> = [];
   #error: Error | null = null;
+  readonly #ownsPool: boolean;
+  #completed = false;
 
   constructor(options: ParallelGzipOptions = {}) {
     const blockSize = Math.max(MIN_BLOCK, Math.floor(options.blockSize ?? 1024 * 1024));
@@ -60,7 +89,8 @@ export class ParallelGzip extends Duplex {
     this.level = level;
     this.blockSize = blockSize;
     const workers = options.workers ?? defaultWorkerCount();
-    this.#pool = new DeflatePool(workers);
+    this.#ownsPool = options.pool === undefined;
+    this.#pool = options.pool ?? new DeflatePool(workers);
     this.#maxInFlight = Math.max(1, options.maxInFlight ?? 2 * this.#pool.size + 1);
     this.#block = Buffer.allocUnsafeSlow(blockSize);
     this.#pushCounted(gzipHeader(level));
@@ -80,7 +110,36 @@ export class ParallelGzip extends Duplex {
     this.#consume(chunk).then(() => callback(), (error: Error) => callback(error));
   }
 
+  /**
+   * Appends uncompressed bytes without the Writable machinery, so they can be
+   * ordered with `splice`. The caller awaits each call (never mixed with write()).
+   */
+  append(chunk: Buffer): Promise<void> {
+    return this.#consume(chunk);
+  }
+
+  /** Splices pre-compressed content after everything appended so far. */
+  async splice(segment: DeflateSegment): Promise<void> {
+    if (this.#fill > 0) await this.#dispatch(false);
+    for await (const block of segment.blocks) {
+      await this.#waitForRoom();
+      this.#jobs.push({ done: true, out: block });
+      this.#drainInOrder();
+    }
+    this.#crc = crc32Combine(this.#crc, segment.crc, segment.length);
+    this.#inputBytes += segment.length;
+    this.#dictionary = segment.tail;
+  }
+
+  /** Ends the stream after `append`/`splice` (the counterpart of end()). */
+  async complete(): Promise<void> {
+    await this.#finish();
+    this.#completed = true;
+    this.end();
+  }
+
   override _final(callback: (error?: Error | null) => void): void {
+    if (this.#completed) return callback();
     this.#finish().then(() => callback(), (error: Error) => callback(error));
   }
 
@@ -91,7 +150,7 @@ export class ParallelGzip extends Duplex {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#error ??= error ?? new Error('gzip stream destroyed');
     this.#wake();
-    this.#pool.close().then(
+    (this.#ownsPool ? this.#pool.close() : Promise.resolve()).then(
       () => callback(error),
       () => callback(error),
     );
@@ -121,20 +180,24 @@ export class ParallelGzip extends Duplex {
     trailer.writeUInt32LE(this.#crc >>> 0, 0);
     trailer.writeUInt32LE(this.#inputBytes % 0x1_0000_0000, 4);
     this.#pushCounted(trailer);
-    await this.#pool.close();
+    if (this.#ownsPool) await this.#pool.close();
     this.push(null);
   }
 
-  async #dispatch(last: boolean): Promise<void> {
+  async #waitForRoom(): Promise<void> {
     while (this.#jobs.length >= this.#maxInFlight || this.readableLength >= this.readableHighWaterMark) {
       if (this.#error) throw this.#error;
       await this.#waitForChange();
     }
     if (this.#error) throw this.#error;
+  }
+
+  async #dispatch(last: boolean): Promise<void> {
+    await this.#waitForRoom();
     const data = this.#fill === this.blockSize ? this.#block : this.#block.subarray(0, this.#fill);
     const dictionary = this.#dictionary;
-    // The next block's dictionary is this block's tail (blocks are ≥ 32 KiB).
-    this.#dictionary = this.#fill >= DICT_SIZE ? Buffer.from(data.subarray(this.#fill - DICT_SIZE)) : null;
+    // The next block may reference the last 32 KiB before it (short blocks included).
+    this.#dictionary = nextDictionary(dictionary, data);
     const job: { done: boolean; out: Buffer | null } = { done: false, out: null };
     this.#jobs.push(job);
     const transfer = data === this.#block;

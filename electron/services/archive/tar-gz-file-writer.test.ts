@@ -8,6 +8,7 @@ import zlib from 'node:zlib';
 import * as tar from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QuorumError } from '../../../shared/errors';
+import { checksumFile } from './archive-reader';
 import { TarGzFileWriter } from './tar-gz-file-writer';
 
 let dir: string;
@@ -65,6 +66,50 @@ describe('TarGzFileWriter', () => {
     const gnu = spawnSync('tar', ['-tzf', finalPath], { encoding: 'utf8' });
     expect(gnu.status).toBe(0);
     expect(gnu.stdout.trim().split('\n')).toHaveLength(5);
+  });
+
+  it('compresses unknown-size entries while they arrive and splices them into one gzip member that GNU gunzip, GNU tar, node-tar and the checksum agree on', async () => {
+    const finalPath = path.join(dir, 'spliced.tar.gz');
+    // Compressible (repetitive BSON-like) and incompressible content, several blocks each, with odd write sizes.
+    const text = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `{"_id":"doc-${i}","life":"alive","n":${i % 97}}`).join('\n'));
+    const noise = crypto.randomBytes(700_000);
+    const w = await TarGzFileWriter.create({ finalPath, blockSize: 64 * 1024, memoryThreshold: 50_000, tempRoot: dir, level: 6 });
+    await w.addDirectory('juju-backup');
+    await w.addBuffer('juju-backup/metadata.json', Buffer.from('{"ID":"x"}\n'));
+    const a = await w.openEntry('juju-backup/dump/juju/settings.bson');
+    for (let off = 0; off < text.length; off += 7777) a.write(text.subarray(off, off + 7777));
+    a.end();
+    const b = await w.openEntry('juju-backup/dump/juju/noise.bson');
+    b.end(noise);
+    await w.addBuffer('juju-backup/dump/juju/settings.metadata.json', Buffer.from('{}'));
+    const c = await w.openEntry('juju-backup/dump/oplog.bson');
+    c.end(Buffer.alloc(0));
+    const written = await w.finish();
+
+    const file = await readFile(finalPath);
+    expect(written.checksum).toBe(crypto.createHash('sha1').update(file).digest('base64'));
+    expect(written.tarBytes).toBe(zlib.gunzipSync(file).length);
+    // The compressible entry really was compressed (the whole archive is far smaller than its content).
+    expect(file.length).toBeLessThan(text.length / 3 + noise.length + 10_000);
+    expect(spawnSync('gunzip', ['-t', finalPath]).status).toBe(0);
+    const gnu = spawnSync('tar', ['-tzf', finalPath], { encoding: 'utf8' });
+    expect(gnu.status).toBe(0);
+    expect(gnu.stdout.trim().split('\n')).toHaveLength(6);
+    const entries = listTar(file);
+    expect(entries.map((e) => e.path)).toEqual([
+      'juju-backup/',
+      'juju-backup/metadata.json',
+      'juju-backup/dump/juju/settings.bson',
+      'juju-backup/dump/juju/noise.bson',
+      'juju-backup/dump/juju/settings.metadata.json',
+      'juju-backup/dump/oplog.bson',
+    ]);
+    expect(entries[2]!.data.equals(text)).toBe(true);
+    expect(entries[3]!.data.equals(noise)).toBe(true);
+    expect(entries[5]!.size).toBe(0);
+    // The project's own reader: checksum and members.
+    expect((await checksumFile(finalPath)).checksum).toBe(written.checksum);
+    expect(await readdir(dir)).toEqual(['spliced.tar.gz']); // no spool left behind
   });
 
   it('handles names longer than ustar allows', async () => {

@@ -2,10 +2,12 @@ import crypto from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { access, chmod, link, open, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
+import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { QuorumError } from '../../../shared/errors';
-import { EntrySpool, type EntrySpoolOptions, type SpooledEntry } from './entry-spool';
+import { DeflateEntrySpool, deflateSegment, type CompressedEntry } from './deflate-entry-spool';
+import { DeflatePool, defaultWorkerCount } from './deflate-pool';
+import type { EntrySpoolOptions } from './entry-spool';
 import { createParallelGzip, type ParallelGzip, type ParallelGzipOptions } from './parallel-gzip';
 import { encodeTarHeader, tarEnd, tarPadding } from './tar-format';
 
@@ -15,9 +17,13 @@ import { encodeTarHeader, tarEnd, tarPadding } from './tar-format';
  * bytes as they pass) → `<final>.partial` (0600). Only a complete, fsynced
  * file is given its final name; on failure or cancel the partial is removed.
  *
- * Entries of unknown size are spooled one at a time (`openEntry`), and the
- * caller may fill the next one while the previous is being compressed:
- * at most `maxPendingEntries` wait for their turn.
+ * Entries of unknown size (`openEntry`) are compressed while they arrive,
+ * by the same worker pool, and only their compressed blocks are spooled;
+ * when one ends, its tar header is compressed into the stream and the
+ * spooled blocks are spliced in behind it (one gzip member throughout; the
+ * trailer's CRC is combined with `crc32Combine`). The caller may fill the
+ * next entry while the previous is being copied: at most
+ * `maxPendingEntries` wait for their turn.
  */
 
 export interface TarGzFileWriterOptions extends ParallelGzipOptions, EntrySpoolOptions {
@@ -66,7 +72,7 @@ export class TarGzFileWriter {
   readonly finalPath: string;
   readonly partialPath: string;
   readonly #options: TarGzFileWriterOptions;
-  readonly #tar = new PassThrough({ highWaterMark: 1024 * 1024 });
+  readonly #pool: DeflatePool;
   readonly #gzip: ParallelGzip;
   readonly #hash = crypto.createHash('sha1');
   readonly #file: FileHandle;
@@ -78,7 +84,7 @@ export class TarGzFileWriter {
   #tarBytes = 0;
   #failed: Error | null = null;
   #settled = false;
-  readonly #spools = new Set<EntrySpool>();
+  readonly #spools = new Set<DeflateEntrySpool>();
   readonly #mtime: Date;
 
   private constructor(options: TarGzFileWriterOptions, file: FileHandle) {
@@ -87,7 +93,8 @@ export class TarGzFileWriter {
     this.partialPath = `${options.finalPath}.partial`;
     this.#file = file;
     this.#mtime = options.mtime ?? new Date();
-    this.#gzip = createParallelGzip(options);
+    this.#pool = new DeflatePool(options.workers ?? defaultWorkerCount());
+    this.#gzip = createParallelGzip({ ...options, pool: this.#pool });
     const mirror = options.mirror;
     const counter = new Transform({
       transform: (chunk: Buffer, _enc, cb) => {
@@ -115,7 +122,7 @@ export class TarGzFileWriter {
       },
     });
     mirror?.on('error', (error: Error) => this.#fail(error));
-    this.#done = pipeline(this.#tar, this.#gzip, counter, file.createWriteStream({ flush: true, highWaterMark: 1024 * 1024 }));
+    this.#done = pipeline(this.#gzip, counter, file.createWriteStream({ flush: true, highWaterMark: 1024 * 1024 }));
     this.#done.catch((error: Error) => this.#fail(error));
   }
 
@@ -173,23 +180,28 @@ export class TarGzFileWriter {
    * fewer than `maxPendingEntries` entries are waiting, which bounds memory
    * and disk while letting the next entry overlap compression of this one.
    */
-  async openEntry(name: string, meta: EntryMeta = {}): Promise<EntrySpool> {
+  async openEntry(name: string, meta: EntryMeta = {}): Promise<DeflateEntrySpool> {
     const max = this.#options.maxPendingEntries ?? 2;
     while (this.#pending >= max) {
       this.#throwIfFailed();
       await new Promise<void>((resolve) => this.#pendingWaiters.push(resolve));
     }
     this.#throwIfFailed();
-    const spool = new EntrySpool(this.#options);
+    const spool = new DeflateEntrySpool({
+      ...this.#options,
+      pool: this.#pool,
+      level: this.#gzip.level,
+      blockSize: this.#gzip.blockSize,
+    });
     this.#spools.add(spool);
     this.#pending++;
     void this.#enqueue(async () => {
-      let entry: SpooledEntry | null = null;
+      let entry: CompressedEntry | null = null;
       try {
         entry = await spool.entry;
-        await this.#emitStream(name, entry.size, entry.open(), meta);
+        await this.#emitCompressed(name, entry, meta);
       } finally {
-        await entry?.dispose();
+        if (entry?.kind === 'deflate') await entry.compressed.dispose();
         this.#spools.delete(spool);
         this.#pending--;
         this.#wakePending();
@@ -204,8 +216,9 @@ export class TarGzFileWriter {
       await this.#enqueue(async () => {
         await this.#write(tarEnd());
       });
-      this.#tar.end();
+      await this.#gzip.complete();
       await this.#done;
+      await this.#pool.close();
       this.#throwIfFailed();
       // The write stream fsyncs (flush) and closes the file before it finishes.
       await this.#publish();
@@ -234,9 +247,9 @@ export class TarGzFileWriter {
           }),
       ),
     );
-    this.#tar.destroy(this.#failed ?? undefined);
     this.#gzip.destroy(this.#failed ?? undefined);
     await this.#done.catch(() => undefined);
+    await this.#pool.close();
     await this.#file.close().catch(() => undefined);
     await rm(this.partialPath, { force: true });
   }
@@ -284,24 +297,24 @@ export class TarGzFileWriter {
     await this.#write(Buffer.alloc(tarPadding(size)));
   }
 
+  /** Header, then the entry's content (raw, or its compressed blocks spliced in), then padding. */
+  async #emitCompressed(name: string, entry: CompressedEntry, meta: EntryMeta): Promise<void> {
+    await this.#write(encodeTarHeader({ name, type: 'file', size: entry.size, mode: meta.mode ?? 0o644, mtime: meta.mtime ?? this.#mtime }));
+    if (entry.kind === 'raw') {
+      await this.#write(entry.data);
+    } else {
+      this.#throwIfFailed();
+      await this.#gzip.splice(deflateSegment(entry));
+      this.#tarBytes += entry.size;
+    }
+    await this.#write(Buffer.alloc(tarPadding(entry.size)));
+  }
+
   async #write(chunk: Buffer): Promise<void> {
     if (chunk.length === 0) return;
     this.#throwIfFailed();
     this.#tarBytes += chunk.length;
-    if (!this.#tar.write(chunk)) {
-      await new Promise<void>((resolve, reject) => {
-        const onDrain = (): void => {
-          this.#tar.off('close', onClose);
-          resolve();
-        };
-        const onClose = (): void => {
-          this.#tar.off('drain', onDrain);
-          reject(this.#failed ?? new Error('archive stream closed'));
-        };
-        this.#tar.once('drain', onDrain);
-        this.#tar.once('close', onClose);
-      });
-    }
+    await this.#gzip.append(chunk);
   }
 
   #fail(error: Error): void {
