@@ -105,7 +105,8 @@ export function utilityProcessSpawner(utilityFork: UtilityForkLike, serviceName 
       terminate: () => void child.kill(),
       kill: () => {
         const pid = child.pid ?? lastPid;
-        if (exited || pid === undefined) return;
+        // Never 0 or negative: process.kill would signal a whole process group.
+        if (exited || pid === undefined || pid <= 0) return;
         try {
           process.kill(pid, 'SIGKILL');
         } catch {
