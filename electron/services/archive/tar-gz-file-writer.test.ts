@@ -131,6 +131,19 @@ describe('TarGzFileWriter', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('a second abort waits for the first one to remove the partial file', async () => {
+    // The backup's cancel listener aborts without awaiting; the failure path then aborts again
+    // and must not resolve (and report "cancelled") while the partial file still exists.
+    const finalPath = path.join(dir, 'twice.tar.gz');
+    const w = await TarGzFileWriter.create({ finalPath, memoryThreshold: 10, tempRoot: dir });
+    await w.addBuffer('a', crypto.randomBytes(200_000));
+    const spool = await w.openEntry('b');
+    spool.write(crypto.randomBytes(50_000));
+    void w.abort(new QuorumError('cancelled', 'cancelled by the operator'));
+    await w.abort(new Error('the run failed because it was cancelled'));
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('fails when a known-size stream delivers fewer bytes, and cleans up', async () => {
     const finalPath = path.join(dir, 'short.tar.gz');
     const w = await TarGzFileWriter.create({ finalPath });

@@ -68,6 +68,8 @@ export function writeFailure(error: unknown, file: string): QuorumError {
   return new QuorumError('internal', `Writing ${path.basename(file)} failed (${code ?? 'unknown error'}); the partial archive was removed.`, { cause: error });
 }
 
+const MIRROR_BATCH = 2 * 1024 * 1024;
+
 export class TarGzFileWriter {
   readonly finalPath: string;
   readonly partialPath: string;
@@ -84,6 +86,7 @@ export class TarGzFileWriter {
   #tarBytes = 0;
   #failed: Error | null = null;
   #settled = false;
+  #aborting: Promise<void> | null = null;
   readonly #spools = new Set<DeflateEntrySpool>();
   readonly #mtime: Date;
 
@@ -96,29 +99,50 @@ export class TarGzFileWriter {
     this.#pool = new DeflatePool(options.workers ?? defaultWorkerCount());
     this.#gzip = createParallelGzip({ ...options, pool: this.#pool });
     const mirror = options.mirror;
+    // The mirror gets ~2 MiB writes: GridFS sends one write's 255 KiB chunks concurrently,
+    // so bigger writes keep several inserts in flight instead of a round trip per chunk.
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    const writeMirror = (m: Writable, data: Buffer): Promise<void> =>
+      new Promise<void>((resolve, reject) => {
+        if (m.write(data)) return resolve();
+        const onDrain = (): void => {
+          m.off('error', onError);
+          resolve();
+        };
+        const onError = (error: Error): void => {
+          m.off('drain', onDrain);
+          reject(error);
+        };
+        m.once('drain', onDrain);
+        m.once('error', onError);
+      });
+    const takeBatch = (): Buffer => {
+      const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
+      batch = [];
+      batchBytes = 0;
+      return data;
+    };
     const counter = new Transform({
       transform: (chunk: Buffer, _enc, cb) => {
         this.#hash.update(chunk);
         this.#compressed += chunk.length;
-        if (mirror && !mirror.write(chunk)) {
-          const onDrain = (): void => {
-            mirror.off('error', onError);
-            cb(null, chunk);
-          };
-          const onError = (error: Error): void => {
-            mirror.off('drain', onDrain);
-            cb(error);
-          };
-          mirror.once('drain', onDrain);
-          mirror.once('error', onError);
-          return;
-        }
-        cb(null, chunk);
+        if (!mirror) return cb(null, chunk);
+        batch.push(chunk);
+        batchBytes += chunk.length;
+        if (batchBytes < MIRROR_BATCH) return cb(null, chunk);
+        writeMirror(mirror, takeBatch()).then(() => cb(null, chunk), (error: Error) => cb(error));
       },
       flush: (cb) => {
         if (!mirror) return cb();
-        mirror.once('error', (error: Error) => cb(error));
-        mirror.end(() => cb());
+        const rest = batchBytes > 0 ? writeMirror(mirror, takeBatch()) : Promise.resolve();
+        rest.then(
+          () => {
+            mirror.once('error', (error: Error) => cb(error));
+            mirror.end(() => cb());
+          },
+          (error: Error) => cb(error),
+        );
       },
     });
     mirror?.on('error', (error: Error) => this.#fail(error));
@@ -231,11 +255,21 @@ export class TarGzFileWriter {
     }
   }
 
-  /** Stops writing and removes the partial file. Safe to call more than once. */
-  async abort(reason: unknown = new QuorumError('cancelled', 'The backup was cancelled.')): Promise<void> {
+  /**
+   * Stops writing and removes the partial file. Safe to call more than once:
+   * every call resolves only once the partial file is gone, so a caller that
+   * aborts after a signal listener already did still waits for the cleanup.
+   */
+  abort(reason: unknown = new QuorumError('cancelled', 'The backup was cancelled.')): Promise<void> {
     this.#fail(reason instanceof Error ? reason : new Error(String(reason)));
-    if (this.#settled) return;
+    if (this.#aborting) return this.#aborting;
+    if (this.#settled) return Promise.resolve();
     this.#settled = true;
+    this.#aborting = this.#cleanUp();
+    return this.#aborting;
+  }
+
+  async #cleanUp(): Promise<void> {
     await Promise.all(
       [...this.#spools].map(
         (spool) =>
