@@ -37,6 +37,13 @@ function toLf(pem: string): string {
   return pem.replace(/\r\n/g, '\n');
 }
 
+/** Valid from five minutes ago (clock skew) for `years` years. */
+function setValidity(cert: forge.pki.Certificate, years: number): void {
+  const now = Date.now();
+  cert.validity.notBefore = new Date(now - 5 * 60_000);
+  cert.validity.notAfter = new Date(now + years * 365 * 24 * 3600_000);
+}
+
 function serial(): string {
   // Positive, 16 bytes.
   const bytes = randomBytes(16);
@@ -50,9 +57,7 @@ export function createCertificateAuthority(environmentName: string, years = 10):
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
   cert.serialNumber = serial();
-  const now = new Date();
-  cert.validity.notBefore = new Date(now.getTime() - 5 * 60_000);
-  cert.validity.notAfter = new Date(now.getTime() + years * 365 * 24 * 3600_000);
+  setValidity(cert, years);
   const attrs = [
     { name: 'commonName', value: `juju-generated CA for environment "${environmentName}"` },
     { name: 'organizationName', value: 'juju' },
@@ -84,9 +89,7 @@ export function issueServerCertificate(
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
   cert.serialNumber = serial();
-  const now = new Date();
-  cert.validity.notBefore = new Date(now.getTime() - 5 * 60_000);
-  cert.validity.notAfter = new Date(now.getTime() + years * 365 * 24 * 3600_000);
+  setValidity(cert, years);
   cert.setSubject([
     { name: 'commonName', value: '*' },
     { name: 'organizationName', value: 'juju' },

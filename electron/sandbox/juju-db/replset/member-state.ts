@@ -1,3 +1,5 @@
+import { parseMemberState } from '../../../../shared/model/replica-set';
+
 /** MongoDB's replica set member states (`myState`, `state`, `stateStr`). */
 export const MemberState = {
   STARTUP: 0,
@@ -14,19 +16,7 @@ export const MemberState = {
 
 export type MemberStateCode = (typeof MemberState)[keyof typeof MemberState];
 
-const NAMES: Record<number, string> = {
-  0: 'STARTUP',
-  1: 'PRIMARY',
-  2: 'SECONDARY',
-  3: 'RECOVERING',
-  5: 'STARTUP2',
-  6: 'UNKNOWN',
-  7: 'ARBITER',
-  8: 'DOWN',
-  9: 'ROLLBACK',
-  10: 'REMOVED',
-};
-
+/** The `stateStr` MongoDB reports for a code (one table, shared with Quorum's own model). */
 export function stateStr(s: number): string {
-  return NAMES[s] ?? 'UNKNOWN';
+  return parseMemberState(s, undefined);
 }
