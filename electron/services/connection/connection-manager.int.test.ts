@@ -167,12 +167,17 @@ describe('connection layer against the sandbox', () => {
       () => session.state,
       (s) => s === 'connected',
     );
-    // The MongoClient handed out before the power cycle works again through the same tunnel.
+    // The MongoClient handed out before the power cycle was closed with its SSH connection;
+    // a fresh one works through the same tunnel (see state-server-session.ts for why).
     const ping = await eventually(
-      () => client.db('admin').command({ ping: 1 }),
+      () => session.withMongo((c) => c.db('admin').command({ ping: 1 })),
       (r) => r.ok === 1,
     );
     expect(ping.ok).toBe(1);
+    const fresh = await session.mongo();
+    expect(fresh).not.toBe(client);
+    expect(fresh.options.hosts[0]!.port).toBe(client.options.hosts[0]!.port);
+    await expect(client.db('admin').command({ ping: 1 })).rejects.toThrow(/must be connected/);
   });
 
   it('refuses a rotated host key with both fingerprints', async () => {

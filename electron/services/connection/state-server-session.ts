@@ -21,8 +21,13 @@ import { backoffDelay, type BackoffOptions } from './backoff';
  * One state server (or any machine) of an environment: its SSH connection,
  * its agent.conf, and lazily a tunnel plus a MongoClient authenticated as the
  * machine agent. The session outlives connection drops: it reconnects with
- * backoff, keeps its tunnel's port, and the MongoClient it handed out keeps
- * working once SSH is back (the driver reopens pooled connections).
+ * backoff and keeps its tunnel's port, but a MongoClient lives only as long
+ * as the SSH connection it was opened over. After a drop the session cuts the
+ * tunnel's connections and closes the client: when every socket of a client
+ * dies at once, the driver (7.9) can wedge its server monitor for good (a
+ * heartbeat written to a socket destroyed but not yet closed awaits a `drain`
+ * that never comes), and the client then fails every operation with the stale
+ * "connection … closed" error. The next `mongo()` opens a fresh client.
  *
  * States: `connecting` (first attempt, or after the operator acted),
  * `connected`, `unreachable` (transient; retried with backoff), `error`
@@ -79,6 +84,8 @@ export class StateServerSession extends EventEmitter<SessionEvents> {
   #timer: NodeJS.Timeout | undefined;
   #tunnel: MongoTunnel | null = null;
   #mongo: Promise<MongoClient> | null = null;
+  /** Clients closed because their SSH connection dropped: errors from them say so. */
+  readonly #retired = new WeakSet<MongoClient>();
   #closed = false;
   readonly #abort = new AbortController();
 
@@ -208,6 +215,9 @@ export class StateServerSession extends EventEmitter<SessionEvents> {
     this.#ssh = null;
     if (this.#closed) return;
     this.#ctx.logger.warn(`lost the SSH connection to ${this.address}`);
+    // Fail what is in flight now, and never reuse a client whose every socket just died.
+    this.#tunnel?.cutConnections();
+    void this.#dropMongo();
     this.#set('unreachable', error ?? new QuorumError('host-unreachable', `The SSH connection to ${this.address} was closed.`));
     this.#scheduleRetry();
   }
@@ -252,8 +262,10 @@ export class StateServerSession extends EventEmitter<SessionEvents> {
 
   /**
    * The official driver connected to this machine's juju-db through the SSH
-   * tunnel, authenticated as the machine agent. One client per session,
-   * reused across SSH reconnects; do not close it (the session does).
+   * tunnel, authenticated as the machine agent. One client per SSH
+   * connection: after a drop the session closes it and the next call opens a
+   * fresh one, so ask for it per operation (or use `withMongo`) rather than
+   * keeping it; do not close it (the session does).
    */
   async mongo(): Promise<MongoClient> {
     await this.whenConnected();
@@ -293,6 +305,13 @@ export class StateServerSession extends EventEmitter<SessionEvents> {
       return await fn(client);
     } catch (error) {
       if (!this.#ssh && this.#error) throw this.#error;
+      if (this.#retired.has(client)) {
+        throw new QuorumError(
+          'host-unreachable',
+          `The SSH connection to ${this.address} dropped while the operation was running. Quorum has reconnected; retry the operation.`,
+          { details: { address: this.address }, cause: error },
+        );
+      }
       throw translateMongoError(error, { address: this.address, user: this.#info?.tag ?? 'machine agent' }, this.#ctx.secrets);
     }
   }
@@ -312,7 +331,9 @@ export class StateServerSession extends EventEmitter<SessionEvents> {
     this.#mongo = null;
     if (!pending) return;
     const client = await pending.catch(() => null);
-    if (client) await closeWithin(client, 3_000);
+    if (!client) return;
+    this.#retired.add(client);
+    await closeWithin(client, 3_000);
   }
 
   /** Closes the MongoClient, the tunnel and the SSH connection; the session cannot be used afterwards. */

@@ -9,8 +9,8 @@ import type { Duplex } from 'node:stream';
  * end to end inside the tunnel, so the SSH hop never sees plaintext.
  *
  * The channel opener is asked for a fresh channel per connection, so the
- * tunnel keeps working across SSH reconnects: the driver's pool simply sees
- * some connections drop and opens new ones.
+ * listener (and its port) survives SSH reconnects; the session still
+ * replaces its MongoClient after a drop (see `StateServerSession.mongo`).
  */
 export class MongoTunnel {
   readonly #server: net.Server;
@@ -68,6 +68,17 @@ export class MongoTunnel {
       // No SSH session right now: the driver sees the connection close and retries.
       () => socket.destroy(),
     );
+  }
+
+  /**
+   * Cuts every piped connection but keeps listening: called when the SSH
+   * connection under the channels died, so the driver sees its sockets close
+   * now rather than whenever ssh2 gets round to closing the dead channels
+   * (it waits for their buffered data to be read first).
+   */
+  cutConnections(): void {
+    for (const s of this.#sockets) s.destroy();
+    for (const c of this.#channels) c.destroy();
   }
 
   /** Stops listening and cuts every piped connection. */
