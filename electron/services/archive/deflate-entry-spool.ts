@@ -54,6 +54,8 @@ export class DeflateEntrySpool extends Writable {
   #crc = 0;
   #dictionary: Buffer | null = null;
   #dispatched = false;
+  /** Input blocks back from the workers, reused instead of allocating one per block. */
+  readonly #freeBlocks: Buffer[] = [];
   #handedOver = false;
   /** Each in-flight block: settles once its compressed bytes are in the inner spool. */
   readonly #inFlight: Array<Promise<void>> = [];
@@ -154,10 +156,13 @@ export class DeflateEntrySpool extends Writable {
     const data = full ? this.#block : this.#block.subarray(0, this.#fill);
     const dictionary = this.#dictionary;
     this.#dictionary = nextDictionary(dictionary, data);
-    this.#block = Buffer.allocUnsafeSlow(this.#blockSize);
+    this.#block = this.#freeBlocks.pop() ?? Buffer.allocUnsafeSlow(this.#blockSize);
     this.#fill = 0;
-    // Blocks are whole ArrayBuffers when full: moved to the worker, not copied.
-    const out = this.#pool.deflate({ data, dictionary, last: false, level: this.#level }, full);
+    // Blocks are whole ArrayBuffers when full: moved to the worker, not copied, and moved back for reuse.
+    const recycle = (block: Buffer): void => {
+      if (block.length === this.#blockSize && this.#freeBlocks.length < 2) this.#freeBlocks.push(block);
+    };
+    const out = this.#pool.deflate({ data, dictionary, last: false, level: this.#level }, full, recycle);
     const written = (this.#chain = this.#chain.then(async () => this.#spool(await out)));
     // Errors surface where the block is awaited; never unhandled.
     written.catch(() => undefined);

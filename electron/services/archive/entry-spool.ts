@@ -173,6 +173,11 @@ export class EntrySpool extends Writable {
       this.#chunks = [];
       this.#memoryBytes = 0;
     }
+    // Large chunks (compressed blocks) go straight to the file; no copy.
+    if (this.#pendingBytes === 0 && chunk.length >= WRITE_BATCH / 4) {
+      await writeAll(this.#file, chunk);
+      return;
+    }
     // Coalesce small writes (one per BSON document otherwise) into ~1 MiB ones.
     this.#pendingWrite.push(chunk);
     this.#pendingBytes += chunk.length;

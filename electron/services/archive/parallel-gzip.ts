@@ -24,7 +24,7 @@ export interface ParallelGzipOptions {
   readonly blockSize?: number;
   /** Worker threads (default: available cores). */
   readonly workers?: number;
-  /** Blocks compressing or compressed-but-unread at once (default 2 × workers + 1). */
+  /** Blocks compressing or compressed-but-unread at once (default workers + 1: every core busy, one block read meanwhile). */
   readonly maxInFlight?: number;
   /** A pool shared with other compressors (e.g. entry spools); it is not closed by this stream. */
   readonly pool?: DeflatePool;
@@ -77,6 +77,8 @@ export class ParallelGzip extends Duplex {
   /** Jobs in input order; the head is pushed as soon as it is done. */
   readonly #jobs: Array<{ done: boolean; out: Buffer | null }> = [];
   #waiters: Array<() => void> = [];
+  /** Input blocks back from the workers, reused instead of allocating 1 MiB per block. */
+  readonly #freeBlocks: Buffer[] = [];
   #error: Error | null = null;
   readonly #ownsPool: boolean;
   #completed = false;
@@ -91,7 +93,7 @@ export class ParallelGzip extends Duplex {
     const workers = options.workers ?? defaultWorkerCount();
     this.#ownsPool = options.pool === undefined;
     this.#pool = options.pool ?? new DeflatePool(workers);
-    this.#maxInFlight = Math.max(1, options.maxInFlight ?? 2 * this.#pool.size + 1);
+    this.#maxInFlight = Math.max(1, options.maxInFlight ?? this.#pool.size + 1);
     this.#block = Buffer.allocUnsafeSlow(blockSize);
     this.#pushCounted(gzipHeader(level));
   }
@@ -202,10 +204,13 @@ export class ParallelGzip extends Duplex {
     this.#jobs.push(job);
     const transfer = data === this.#block;
     if (!last) {
-      this.#block = Buffer.allocUnsafeSlow(this.blockSize);
+      this.#block = this.#freeBlocks.pop() ?? Buffer.allocUnsafeSlow(this.blockSize);
       this.#fill = 0;
     }
-    this.#pool.deflate({ data, dictionary, last, level: this.level }, transfer).then(
+    const recycle = (block: Buffer): void => {
+      if (block.length === this.blockSize && this.#freeBlocks.length < 2) this.#freeBlocks.push(block);
+    };
+    this.#pool.deflate({ data, dictionary, last, level: this.level }, transfer, recycle).then(
       (out) => {
         job.done = true;
         job.out = out;

@@ -131,7 +131,10 @@ describe('backups against the sandbox', () => {
     expect((await fs.stat(first.localPath!)).mode & 0o777).toBe(0o600);
     expect(m.size).toBe(file.length);
     expect(m.checksum).toBe(crypto.createHash('sha1').update(file).digest('base64'));
-    expect(progressPhases).toEqual(new Set(['checking', 'collecting-files', 'dumping', 'compressing', 'storing']));
+    // 'compressing' (the last blocks after the dump) may be shorter than one progress interval now that
+    // entries are compressed while they are dumped, so it is allowed, not required.
+    expect([...progressPhases].filter((p) => p !== 'compressing').sort()).toEqual(['checking', 'collecting-files', 'dumping', 'storing']);
+    expect([...progressPhases].every((p) => ['checking', 'collecting-files', 'dumping', 'compressing', 'storing'].includes(p))).toBe(true);
 
     // Layout and metadata.json exactly as Juju writes them.
     const entries = entriesOf(zlib.gunzipSync(file));

@@ -88,10 +88,10 @@ function end(stream: Writable): Promise<void> {
   });
 }
 
-const TARGET_BATCH_BYTES = 4 * 1024 * 1024;
+const TARGET_BATCH_BYTES = 2 * 1024 * 1024;
 
 /**
- * Documents per batch so one reply holds about 4 MiB: small documents come
+ * Documents per batch so one reply holds about 2 MiB: small documents come
  * in large batches (few round trips), large ones in small batches (flat
  * memory). Falls back to the default when the server has no collStats.
  */
