@@ -3,60 +3,11 @@
  * A torn or corrupt tail (a crash mid-write) is detected by length/CRC and
  * cut off on open, so a crash never corrupts what was already written.
  */
-import { closeSync, openSync, readSync, fstatSync, ftruncateSync } from 'node:fs';
+import { closeSync, openSync, ftruncateSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 
 const HEADER = 8;
-const CHUNK = 8 * 1024 * 1024;
-
-/**
- * Read every intact record of a file (sync: used while a member starts).
- * Returns the byte length of the intact prefix so the caller can truncate.
- */
-export function readRecords(path: string, onRecord: (payload: Buffer) => void): { validLength: number; complete: boolean } {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return { validLength: 0, complete: true };
-  }
-  try {
-    const size = fstatSync(fd).size;
-    let pos = 0;
-    let buf = Buffer.alloc(0);
-    let bufStart = 0; // file offset of buf[0]
-    const ensure = (needEnd: number): boolean => {
-      // make buf cover [pos, needEnd)
-      if (needEnd > size) return false;
-      if (pos >= bufStart && needEnd <= bufStart + buf.length) return true;
-      const len = Math.max(CHUNK, needEnd - pos);
-      const fresh = Buffer.allocUnsafe(Math.min(len, size - pos));
-      let read = 0;
-      while (read < fresh.length) {
-        const n = readSync(fd, fresh, read, fresh.length - read, pos + read);
-        if (n <= 0) break;
-        read += n;
-      }
-      buf = fresh.subarray(0, read);
-      bufStart = pos;
-      return needEnd <= bufStart + buf.length;
-    };
-    while (pos < size) {
-      if (!ensure(pos + HEADER)) break;
-      const len = buf.readUInt32LE(pos - bufStart);
-      const crc = buf.readUInt32LE(pos - bufStart + 4);
-      if (!ensure(pos + HEADER + len)) break;
-      const payload = buf.subarray(pos - bufStart + HEADER, pos - bufStart + HEADER + len);
-      if (crc32(payload) !== crc) break;
-      onRecord(payload);
-      pos += HEADER + len;
-    }
-    return { validLength: pos, complete: pos === size };
-  } finally {
-    closeSync(fd);
-  }
-}
 
 export function truncateFile(path: string, length: number): void {
   const fd = openSync(path, 'r+');
