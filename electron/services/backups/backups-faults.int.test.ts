@@ -1,20 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateBackupResult } from '../../../shared/ipc/channels/backups';
-import { SecretRegistry } from '../../../shared/redact';
-import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
+import type { Sandbox } from '../../sandbox/sandbox';
 import { TarGzFileWriter } from '../archive/tar-gz-file-writer';
 import { ConnectionManager } from '../connection/connection-manager';
 import type { ConnectionTarget } from '../environments/target';
-import { targetForSandbox } from '../environments/targets';
-import { createMemoryLogger } from '../log';
-import { createOperationManager, type OperationManager } from '../operations/operation-manager';
-import { createBackupsService, type BackupsService } from './backups-service';
+import type { OperationManager } from '../operations/operation-manager';
+import type { BackupsService } from './backups-service';
 import { BACKUPS_DB, METADATA_COLLECTION } from './server-store';
+import { startBackupsHarness, type BackupsHarness } from './testing/backups-harness';
 
 /**
  * Faults: the state server powers off mid-backup (clear failure, no final
@@ -29,35 +26,21 @@ let manager: ConnectionManager;
 let target: ConnectionTarget;
 let operations: OperationManager;
 let service: BackupsService;
-const secrets = new SecretRegistry();
-const logger = createMemoryLogger(secrets);
 let onPhase: ((phase: string) => void) | null = null;
 const mounts: string[] = [];
 
+let harness: BackupsHarness | undefined;
+
 beforeAll(async () => {
-  home = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-backup-faults-'));
-  sandbox = await startSandbox({ home });
-  target = targetForSandbox(sandbox.describe());
-  manager = new ConnectionManager({ quorumHome: home, secrets, logger, backoff: { initialMs: 100, maxMs: 500 } });
-  operations = createOperationManager({
-    events: {
-      emit: (_e: string, snapshot: unknown) => {
-        const phase = (snapshot as { progress?: { phase: string } }).progress?.phase;
-        if (phase) onPhase?.(phase);
-      },
-    },
-    secrets,
-    log: logger,
-    progressIntervalMs: 5,
-  });
-  service = createBackupsService({
-    home,
-    operations,
-    connection: async () => manager.open(target),
-    emitChanged: () => undefined,
-    log: logger,
+  harness = await startBackupsHarness({
+    tmpPrefix: 'quorum-backup-faults-',
     readiness: { timeoutMs: 20_000, pollMs: 300 },
+    progressIntervalMs: 5,
+    onPhase: (phase) => {
+      onPhase?.(phase);
+    },
   });
+  ({ home, sandbox, target, manager, operations, service } = harness);
 });
 
 afterAll(async () => {
@@ -68,10 +51,7 @@ afterAll(async () => {
       // already gone
     }
   }
-  await operations?.close();
-  await manager?.close();
-  await sandbox?.stop();
-  await fs.rm(home, { recursive: true, force: true });
+  await harness?.close();
 });
 
 async function metadataCount(): Promise<number> {

@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { deserialize, type Document } from 'bson';
@@ -8,15 +7,13 @@ import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_DOWNLOAD_WARNING } from '../../../shared/backups/metadata';
 import type { CreateBackupResult } from '../../../shared/ipc/channels/backups';
-import { SecretRegistry } from '../../../shared/redact';
-import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
+import type { Sandbox } from '../../sandbox/sandbox';
 import { ConnectionManager } from '../connection/connection-manager';
 import type { ConnectionTarget } from '../environments/target';
-import { targetForSandbox } from '../environments/targets';
-import { createMemoryLogger } from '../log';
-import { createOperationManager, type OperationManager } from '../operations/operation-manager';
-import { createBackupsService, type BackupsService } from './backups-service';
+import type { OperationManager } from '../operations/operation-manager';
+import type { BackupsService } from './backups-service';
 import { BACKUPS_DB, METADATA_COLLECTION } from './server-store';
+import { startBackupsHarness, type BackupsHarness } from './testing/backups-harness';
 
 /**
  * Backups end to end against the sandbox: Juju's layout and metadata, the
@@ -31,46 +28,27 @@ let manager: ConnectionManager;
 let target: ConnectionTarget;
 let operations: OperationManager;
 let service: BackupsService;
-const secrets = new SecretRegistry();
-const logger = createMemoryLogger(secrets);
 const ENV = 'sandbox';
 const progressPhases = new Set<string>();
 let onPhase: ((phase: string) => void) | null = null;
 
+let harness: BackupsHarness | undefined;
+
 beforeAll(async () => {
-  home = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-backups-'));
-  sandbox = await startSandbox({ home });
-  target = targetForSandbox(sandbox.describe());
-  manager = new ConnectionManager({ quorumHome: home, secrets, logger, backoff: { initialMs: 100, maxMs: 500 } });
-  operations = createOperationManager({
-    events: {
-      emit: (_e: string, snapshot: unknown) => {
-        const s = snapshot as { progress?: { phase: string } };
-        if (s.progress) {
-          progressPhases.add(s.progress.phase);
-          onPhase?.(s.progress.phase);
-        }
-      },
-    },
-    secrets,
-    log: logger,
-    progressIntervalMs: 10,
-  });
-  service = createBackupsService({
-    home,
-    operations,
-    connection: async () => manager.open(target),
-    emitChanged: () => undefined,
-    log: logger,
+  harness = await startBackupsHarness({
+    tmpPrefix: 'quorum-backups-',
     readiness: { timeoutMs: 3_000, pollMs: 300 },
+    progressIntervalMs: 10,
+    onPhase: (phase) => {
+      progressPhases.add(phase);
+      onPhase?.(phase);
+    },
   });
+  ({ home, sandbox, target, manager, operations, service } = harness);
 });
 
 afterAll(async () => {
-  await operations?.close();
-  await manager?.close();
-  await sandbox?.stop();
-  await fs.rm(home, { recursive: true, force: true });
+  await harness?.close();
 });
 
 async function runCreate(input: Parameters<BackupsService['create']>[1]): Promise<CreateBackupResult> {
