@@ -100,19 +100,26 @@ describe('dump against the sandbox', () => {
     expect(summary.collections.some((c) => c.db === 'admin' && c.name === 'system.users')).toBe(true);
   });
 
-  it('captures writes made during the dump in oplog.bson', async () => {
+  it('captures writes made during the dump in oplog.bson, but not writes to the backups database', async () => {
     const sink = memorySink();
     const marker = `quorum-dump-${Date.now()}`;
     let wrote: Promise<unknown> | null = null;
     await dumpToArchive(client, sink, {
       onProgress: (p) => {
-        if (p.collection === 2 && wrote === null) wrote = client.db('juju').collection('annotations').insertOne({ _id: marker as never, note: 'during dump' });
+        // The backup's own GridFS upload runs while it dumps: those inserts must not land in its oplog.
+        if (p.collection === 2 && wrote === null) {
+          wrote = Promise.all([
+            client.db('juju').collection('annotations').insertOne({ _id: marker as never, note: 'during dump' }),
+            client.db('backups').collection('during.chunks').insertOne({ _id: marker as never, data: Buffer.alloc(64) }),
+          ]);
+        }
       },
     });
     await wrote;
     await new Promise((r) => setImmediate(r));
     const oplog = readBsonFile(sink.entries.get('juju-backup/dump/oplog.bson')!);
-    const hit = oplog.find((e) => e.op === 'i' && (e.o as Document)._id === marker);
-    expect(hit).toMatchObject({ ns: 'juju.annotations' });
+    const hits = oplog.filter((e) => e.op === 'i' && (e.o as Document)._id === marker);
+    expect(hits.map((e) => e.ns)).toEqual(['juju.annotations']);
+    expect(oplog.some((e) => typeof e.ns === 'string' && e.ns.startsWith('backups.'))).toBe(false);
   });
 });

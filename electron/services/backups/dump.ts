@@ -10,8 +10,8 @@ import { dumpBsonEntry, dumpMetadataEntry, OPLOG_ENTRY } from '../archive/juju-a
  * `backups` (Juju strips it), each collection's documents as the raw BSON
  * the server sent (no re-serialising), `<coll>.metadata.json` from
  * `listCollections`/`listIndexes`, then `oplog.bson` with every oplog entry
- * after the start, so writes made during the dump replay to a consistent
- * point in time.
+ * after the start (but those of `backups`), so writes made during the dump
+ * replay to a consistent point in time.
  */
 
 /** Where the dump goes: the archive writer satisfies this. */
@@ -47,6 +47,8 @@ export interface DumpSummary {
 
 /** Databases mongodump leaves out, plus the one Juju strips from the dump. */
 const SKIPPED_DATABASES = new Set(['local', 'backups']);
+/** Oplog entries left out of `oplog.bson`: those of the `backups` database. */
+const SKIPPED_OPLOG_NS = /^backups\./;
 /** `system.*` collections mongodump still dumps (users, roles and the auth schema version in admin; stored JS anywhere). */
 const KEPT_SYSTEM = new Set(['admin.system.users', 'admin.system.roles', 'admin.system.version']);
 
@@ -210,7 +212,9 @@ export async function dumpToArchive(client: MongoClient, sink: DumpSink, options
   const entry = await sink.openEntry(OPLOG_ENTRY);
   let oplogEntries = 0;
   let oplogBytes = 0;
-  const cursor = oplog.find({ ts: { $gt: startTs } }, { raw: true, batchSize, sort: { $natural: 1 } });
+  // Not the `backups` database's entries: Juju leaves that database out of the dump, and the
+  // backup's own GridFS upload runs while it dumps, so its chunks would otherwise fill the oplog.
+  const cursor = oplog.find({ ts: { $gt: startTs }, ns: { $not: SKIPPED_OPLOG_NS } }, { raw: true, batchSize, sort: { $natural: 1 } });
   try {
     for await (const doc of cursor) {
       const raw = doc as unknown as Buffer;
