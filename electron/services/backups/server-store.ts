@@ -1,9 +1,9 @@
 import { Long, type Document } from 'bson';
-import { GridFSBucket, type GridFSBucketWriteStream, type MongoClient } from 'mongodb';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { GridFSBucket, type MongoClient } from 'mongodb';
+import { addAbortSignal, type Readable } from 'node:stream';
 import { CHECKSUM_FORMAT, type BackupMetadata } from '../../../shared/backups/metadata';
 import { QuorumError } from '../../../shared/errors';
+import { DEFAULT_CHUNK_SIZE, GridFsArchiveUpload } from './gridfs-upload';
 
 /**
  * Backups stored on the state server the way Juju 1.25 stores them: the
@@ -68,13 +68,22 @@ export function parseMetadataDocument(doc: Document): BackupMetadata {
   };
 }
 
+/** An archive upload under way: feed `mirror`, then `commit` the metadata, or `abort`. */
+export interface ServerUpload {
+  readonly mirror: GridFsArchiveUpload;
+  commit(meta: BackupMetadata, signal?: AbortSignal): Promise<BackupMetadata>;
+  abort(): Promise<void>;
+}
+
 export class ServerBackupStore {
   readonly #client: MongoClient;
+  readonly #bucketName: string;
   readonly #bucket: GridFSBucket;
 
   constructor(client: MongoClient, environmentUuid: string) {
     this.#client = client;
-    this.#bucket = new GridFSBucket(client.db(BACKUPS_DB), { bucketName: environmentUuid, chunkSizeBytes: 255 * 1024 });
+    this.#bucketName = environmentUuid;
+    this.#bucket = new GridFSBucket(client.db(BACKUPS_DB), { bucketName: environmentUuid, chunkSizeBytes: DEFAULT_CHUNK_SIZE });
   }
 
   #metadata() {
@@ -97,25 +106,34 @@ export class ServerBackupStore {
   }
 
   /**
-   * Starts storing an archive whose bytes are still being produced: write
-   * them to `stream`, then `commit` the metadata once the checksum is known,
-   * or `abort` to leave nothing behind (no chunks, no metadata). A duplicate
-   * ID is refused before anything is written, as Juju refuses it.
+   * Starts storing an archive whose bytes are still being produced: feed
+   * them to `mirror` (placeholder ranges are held back until patched), then
+   * `commit` the metadata once the checksum is known (it completes the
+   * GridFS file first if `mirror.end()` was not awaited yet), or `abort` to
+   * leave nothing behind (no chunks, no files document, no metadata). A
+   * duplicate ID is refused before anything is written, as Juju refuses it.
    */
-  async beginUpload(id: string): Promise<{ stream: GridFSBucketWriteStream; commit(meta: BackupMetadata, signal?: AbortSignal): Promise<BackupMetadata>; abort(): Promise<void> }> {
+  async beginUpload(id: string): Promise<ServerUpload> {
     if (await this.get(id)) {
       throw new QuorumError('conflict', `backup metadata "${id}" already exists on the state server. Remove it there first if you mean to replace it.`);
     }
     const stale = await this.#fileId(id);
     if (stale !== null) await this.#bucket.delete(stale as never);
-    const upload = this.#bucket.openUploadStream(gridFilename(id), { metadata: { backupId: id } });
+    const mirror = new GridFsArchiveUpload({
+      db: this.#client.db(BACKUPS_DB),
+      bucketName: this.#bucketName,
+      filename: gridFilename(id),
+      metadata: { backupId: id },
+      chunkSizeBytes: DEFAULT_CHUNK_SIZE,
+    });
     const abort = async (): Promise<void> => {
-      await upload.abort().catch(() => undefined);
-      await this.#bucket.delete(upload.id).catch(() => undefined);
+      await mirror.abort().catch(() => undefined);
     };
     const commit = async (meta: BackupMetadata, signal?: AbortSignal): Promise<BackupMetadata> => {
       const stored: BackupMetadata = { ...meta, stored: new Date().toISOString() };
       try {
+        signal?.throwIfAborted();
+        await mirror.end();
         signal?.throwIfAborted();
         await this.#metadata().insertOne(metadataDocument(stored));
       } catch (error) {
@@ -127,15 +145,23 @@ export class ServerBackupStore {
       }
       return (await this.get(meta.id)) ?? stored;
     };
-    return { stream: upload, commit, abort };
+    return { mirror, commit, abort };
   }
 
   /** Stores a complete archive then its metadata (upload of a local file). */
   async store(meta: BackupMetadata, archive: Readable, signal?: AbortSignal): Promise<BackupMetadata> {
     const upload = await this.beginUpload(meta.id);
     try {
-      await pipeline(archive, upload.stream, ...(signal ? [{ signal }] : []));
+      signal?.throwIfAborted();
+      // A cancel destroys the source with an AbortError, which ends the loop below.
+      if (signal) addAbortSignal(signal, archive);
+      for await (const chunk of archive) {
+        await upload.mirror.write(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+      }
+      signal?.throwIfAborted();
+      await upload.mirror.end();
     } catch (error) {
+      archive.destroy();
       await upload.abort();
       throw error;
     }
