@@ -14,7 +14,8 @@
  *
  * Env: QUORUM_BENCH_SCALE (MB, default 600), QUORUM_BENCH_HOME (reuse a
  * sandbox between runs; default a temporary folder), QUORUM_BENCH_LEVEL
- * (gzip level, default 1), QUORUM_BENCH_KEEP=1 (keep the temporary folder).
+ * (gzip level, default the product's), QUORUM_BENCH_KEEP=1 (keep the temporary folder),
+ * QUORUM_BENCH_BACKUP_ONLY=1 (time the backup alone, no tar runs: for profiling).
  * The sandbox runs in its own process, so RSS is Quorum's alone.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -27,6 +28,7 @@ import { SecretRegistry } from '../shared/redact';
 import { SandboxLayout } from '../electron/sandbox/layout';
 import { launchSandboxProcess } from '../electron/sandbox/sandbox-client';
 import { createBackupsService } from '../electron/services/backups/backups-service';
+import { BACKUP_GZIP_LEVEL } from '../electron/services/backups/create-backup';
 import { ConnectionManager } from '../electron/services/connection/connection-manager';
 import { targetForSandbox } from '../electron/services/environments/targets';
 import { createMemoryLogger } from '../electron/services/log';
@@ -82,7 +84,8 @@ async function run(cmd: string, args: string[]): Promise<void> {
 
 async function main(): Promise<void> {
   const scale = Number(process.env.QUORUM_BENCH_SCALE ?? 600);
-  const level = Number(process.env.QUORUM_BENCH_LEVEL ?? 1);
+  // The product's level unless one is asked for.
+  const level = process.env.QUORUM_BENCH_LEVEL === undefined ? BACKUP_GZIP_LEVEL : Number(process.env.QUORUM_BENCH_LEVEL);
   const home = process.env.QUORUM_BENCH_HOME ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-bench-')));
   const temporary = process.env.QUORUM_BENCH_HOME === undefined && process.env.QUORUM_BENCH_KEEP !== '1';
   console.log(`Quorum backup benchmark: sandbox scale ${scale} MB, gzip level ${level}, ${os.availableParallelism()} cores, home ${home}`);
@@ -122,7 +125,7 @@ async function main(): Promise<void> {
     connection: async () => manager.open(target),
     emitChanged: () => undefined,
     log: logger,
-    gzip: { level },
+    ...(process.env.QUORUM_BENCH_LEVEL === undefined ? {} : { gzip: { level } }),
   });
 
   const stopped = false;
@@ -159,6 +162,13 @@ async function main(): Promise<void> {
     if (done.state !== 'succeeded') throw new Error(`backup ${done.state}: ${done.error?.message}`);
     const result = done.result as CreateBackupResult;
     const hwm = vmHwm();
+    if (process.env.QUORUM_BENCH_BACKUP_ONLY === '1') {
+      console.log(`Quorum backup (create, end to end): ${backupS.toFixed(2)} s; archive ${(result.metadata.size / MB).toFixed(1)} MB; VmHWM ${((hwm ?? peak) / 1048576).toFixed(0)} MiB`);
+      console.log(`time by phase: ${[...phaseTimes].map(([p, t]) => `${p} ${t.toFixed(1)} s`).join(', ')}`);
+      await fs.rm(result.localPath!, { force: true });
+      await service.remove('sandbox', result.metadata.id);
+      return;
+    }
 
     // GNU tar over the backup's own content, already on disk: extract juju-backup/ and compress it again.
     const extracted = await fs.mkdtemp(path.join(home, 'bench-extract-'));

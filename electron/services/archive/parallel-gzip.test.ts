@@ -8,7 +8,17 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import * as tar from 'tar';
 import { describe, expect, it } from 'vitest';
+import { DeflatePool, type DeflateJob } from './deflate-pool';
 import { createParallelGzip, type ParallelGzipOptions } from './parallel-gzip';
+
+/** A pool that records the strategy of every block it compresses. */
+class RecordingPool extends DeflatePool {
+  readonly strategies: boolean[] = [];
+  override deflate(job: DeflateJob, transfer?: boolean, recycle?: (block: Buffer) => void): Promise<Buffer> {
+    this.strategies.push(job.huffmanOnly === true);
+    return super.deflate(job, transfer, recycle);
+  }
+}
 
 async function gzipAll(chunks: readonly Buffer[], options: ParallelGzipOptions = {}): Promise<Buffer> {
   const out: Buffer[] = [];
@@ -60,6 +70,25 @@ describe('parallel gzip', () => {
     // Dictionaries keep the ratio within a few percent of single-stream gzip.
     expect(gz.length).toBeLessThan(reference * 1.05);
     expect(gz.length).toBeLessThan(data.length / 2);
+  });
+
+  it('Huffman-codes blocks LZ77 cannot shrink, and goes back to matching when the content compresses again', async () => {
+    const block = 64 * 1024;
+    // base64 of random bytes (keys, certificates in charm config), then BSON-like text.
+    const random = Buffer.from(crypto.randomBytes(24 * block).toString('base64')).subarray(0, 32 * block);
+    const text = compressible(32 * block);
+    const pool = new RecordingPool(2);
+    const gz = await gzipAll(chunked(Buffer.concat([random, text]), 50_000), { blockSize: block, level: 1, pool });
+    expect(zlib.gunzipSync(gz).equals(Buffer.concat([random, text]))).toBe(true);
+    const strategies = pool.strategies;
+    expect(strategies).toHaveLength(64 + 1); // 64 full blocks and the final (empty) one
+    // Most random blocks skipped the match search; the text's last blocks were matched again.
+    expect(strategies.slice(0, 32).filter(Boolean).length).toBeGreaterThan(20);
+    expect(strategies.slice(56)).not.toContain(true);
+    // Random base64 still shrinks to about 6 bits a character; the text compresses as usual.
+    const textAlone = (await gzipAll(chunked(text, 50_000), { blockSize: block, level: 1 })).length;
+    expect(gz.length).toBeLessThan(random.length * 0.77 + textAlone * 1.1);
+    await pool.close();
   });
 
   it('writes one gzip member with the CRC32 and ISIZE of the input', async () => {

@@ -8,6 +8,7 @@ import zlib from 'node:zlib';
 import * as tar from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QuorumError } from '../../../shared/errors';
+import type { ArchiveMirror } from './archive-mirror';
 import { checksumFile } from './archive-reader';
 import { TarGzFileWriter } from './tar-gz-file-writer';
 
@@ -33,15 +34,49 @@ function listTar(gz: Buffer): Array<{ path: string; size: number; type: string; 
   return out;
 }
 
+/** A mirror that records what it would store: what was written, each reserved range as patched. */
+class RecordingMirror implements ArchiveMirror {
+  readonly #chunks: Buffer[] = [];
+  readonly #holes = new Map<number, { length: number; patched: Buffer | null }>();
+  patches = 0;
+  ended = false;
+  constructor(readonly delayMs: number) {}
+  reserve(offset: number, length: number): void {
+    this.#holes.set(offset, { length, patched: null });
+  }
+  async write(data: Buffer): Promise<void> {
+    this.#chunks.push(Buffer.from(data));
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+  }
+  patch(offset: number, data: Buffer): void {
+    const hole = this.#holes.get(offset);
+    if (!hole || hole.length !== data.length) throw new Error(`unexpected patch at ${offset}`);
+    hole.patched = Buffer.from(data);
+    this.patches++;
+  }
+  async end(): Promise<void> {
+    this.ended = true;
+  }
+  /** The stored bytes: what was written, with every reserved range as patched. */
+  bytes(): Buffer {
+    const all = Buffer.concat(this.#chunks);
+    for (const [offset, hole] of this.#holes) {
+      if (!hole.patched) throw new Error(`range at ${offset} never patched`);
+      hole.patched.copy(all, offset);
+    }
+    return all;
+  }
+}
+
 describe('TarGzFileWriter', () => {
   it('writes entries of known and unknown size in order, 0600, with the SHA-1 of the file', async () => {
     const finalPath = path.join(dir, 'juju-backup-20240101-000000.tar.gz');
     const big = crypto.randomBytes(300_000);
-    const w = await TarGzFileWriter.create({ finalPath, blockSize: 64 * 1024, memoryThreshold: 100_000, tempRoot: dir });
+    const w = await TarGzFileWriter.create({ finalPath, blockSize: 64 * 1024 });
     await w.addDirectory('juju-backup');
     await w.addBuffer('juju-backup/metadata.json', Buffer.from('{"ID":""}\n'));
     const spool1 = await w.openEntry('juju-backup/dump/juju/machines.bson');
-    spool1.end(big); // spills past the threshold
+    spool1.end(big); // streamed: past its first block
     const spool2 = await w.openEntry('juju-backup/dump/juju/units.bson');
     spool2.end(Buffer.from('small'));
     await w.addStream('juju-backup/root.tar', 3, Readable.from([Buffer.from('abc')]));
@@ -51,7 +86,7 @@ describe('TarGzFileWriter', () => {
     expect(written.size).toBe(file.length);
     expect(written.checksum).toBe(crypto.createHash('sha1').update(file).digest('base64'));
     expect((await stat(finalPath)).mode & 0o777).toBe(0o600);
-    expect(await readdir(dir)).toEqual(['juju-backup-20240101-000000.tar.gz']); // no .partial, no spool dir
+    expect(await readdir(dir)).toEqual(['juju-backup-20240101-000000.tar.gz']); // no .partial
     const entries = listTar(file);
     expect(entries.map((e) => e.path)).toEqual([
       'juju-backup/',
@@ -68,12 +103,12 @@ describe('TarGzFileWriter', () => {
     expect(gnu.stdout.trim().split('\n')).toHaveLength(5);
   });
 
-  it('compresses unknown-size entries while they arrive and splices them into one gzip member that GNU gunzip, GNU tar, node-tar and the checksum agree on', async () => {
-    const finalPath = path.join(dir, 'spliced.tar.gz');
+  it('streams unknown-size entries into one gzip member, headers patched in place, that GNU gunzip, GNU tar, node-tar and the checksum agree on', async () => {
+    const finalPath = path.join(dir, 'streamed.tar.gz');
     // Compressible (repetitive BSON-like) and incompressible content, several blocks each, with odd write sizes.
     const text = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `{"_id":"doc-${i}","life":"alive","n":${i % 97}}`).join('\n'));
     const noise = crypto.randomBytes(700_000);
-    const w = await TarGzFileWriter.create({ finalPath, blockSize: 64 * 1024, memoryThreshold: 50_000, tempRoot: dir, level: 6 });
+    const w = await TarGzFileWriter.create({ finalPath, blockSize: 64 * 1024, level: 6 });
     await w.addDirectory('juju-backup');
     await w.addBuffer('juju-backup/metadata.json', Buffer.from('{"ID":"x"}\n'));
     const a = await w.openEntry('juju-backup/dump/juju/settings.bson');
@@ -109,7 +144,7 @@ describe('TarGzFileWriter', () => {
     expect(entries[5]!.size).toBe(0);
     // The project's own reader: checksum and members.
     expect((await checksumFile(finalPath)).checksum).toBe(written.checksum);
-    expect(await readdir(dir)).toEqual(['spliced.tar.gz']); // no spool left behind
+    expect(await readdir(dir)).toEqual(['streamed.tar.gz']);
   });
 
   it('handles names longer than ustar allows', async () => {
@@ -123,7 +158,7 @@ describe('TarGzFileWriter', () => {
 
   it('removes the partial file on abort and leaves nothing under the final name', async () => {
     const finalPath = path.join(dir, 'cancelled.tar.gz');
-    const w = await TarGzFileWriter.create({ finalPath, memoryThreshold: 10, tempRoot: dir });
+    const w = await TarGzFileWriter.create({ finalPath, blockSize: 64 * 1024 });
     await w.addBuffer('a', crypto.randomBytes(100_000));
     const spool = await w.openEntry('b');
     spool.write(crypto.randomBytes(50_000));
@@ -135,7 +170,7 @@ describe('TarGzFileWriter', () => {
     // The backup's cancel listener aborts without awaiting; the failure path then aborts again
     // and must not resolve (and report "cancelled") while the partial file still exists.
     const finalPath = path.join(dir, 'twice.tar.gz');
-    const w = await TarGzFileWriter.create({ finalPath, memoryThreshold: 10, tempRoot: dir });
+    const w = await TarGzFileWriter.create({ finalPath, blockSize: 64 * 1024 });
     await w.addBuffer('a', crypto.randomBytes(200_000));
     const spool = await w.openEntry('b');
     spool.write(crypto.randomBytes(50_000));
@@ -160,9 +195,9 @@ describe('TarGzFileWriter', () => {
     await expect(TarGzFileWriter.create({ finalPath })).rejects.toMatchObject({ code: 'conflict' });
   });
 
-  it('bounds the entries waiting to be emitted', async () => {
-    const finalPath = path.join(dir, 'bounded.tar.gz');
-    const w = await TarGzFileWriter.create({ finalPath, maxPendingEntries: 1 });
+  it('opens entries in order: the next one once the previous has ended', async () => {
+    const finalPath = path.join(dir, 'ordered.tar.gz');
+    const w = await TarGzFileWriter.create({ finalPath });
     const s1 = await w.openEntry('one');
     let secondOpened = false;
     const second = w.openEntry('two').then((s) => {
@@ -176,4 +211,27 @@ describe('TarGzFileWriter', () => {
     await w.finish();
     expect(listTar(await readFile(finalPath)).map((e) => e.data.toString())).toEqual(['1', '2']);
   });
+
+  for (const mirrorDelayMs of [0, 3]) {
+    it(`feeds the mirror the same bytes as the file, reserved ranges patched (mirror ${mirrorDelayMs ? 'slower than' : 'as fast as'} the file)`, async () => {
+      // A slow mirror makes the output lag, so headers get patched before their placeholder even arrives.
+      const mirror = new RecordingMirror(mirrorDelayMs);
+      const finalPath = path.join(dir, `mirrored-${mirrorDelayMs}.tar.gz`);
+      const w = await TarGzFileWriter.create({ finalPath, blockSize: 64 * 1024, mirror });
+      const contents = [crypto.randomBytes(500_000), Buffer.alloc(300_000, 'a'), crypto.randomBytes(10)];
+      for (const [i, content] of contents.entries()) {
+        const entry = await w.openEntry(`juju-backup/dump/juju/c${i}.bson`);
+        for (let off = 0; off < content.length; off += 50_000) entry.write(content.subarray(off, off + 50_000));
+        await new Promise<void>((resolve) => entry.end(() => resolve()));
+      }
+      const written = await w.finish();
+      const file = await readFile(finalPath);
+      expect(mirror.ended).toBe(true);
+      expect(mirror.bytes().equals(file)).toBe(true);
+      expect(mirror.patches).toBe(2); // the two entries longer than a block
+      expect(written.checksum).toBe(crypto.createHash('sha1').update(file).digest('base64'));
+      expect(listTar(file).map((e) => e.data)).toEqual(contents);
+      expect(spawnSync('gunzip', ['-t', finalPath]).status).toBe(0);
+    });
+  }
 });

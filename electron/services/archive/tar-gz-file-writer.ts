@@ -1,43 +1,41 @@
-import crypto from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { access, chmod, link, open, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type Readable, type Writable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { QuorumError } from '../../../shared/errors';
-import { DeflateEntrySpool, deflateSegment, type CompressedEntry } from './deflate-entry-spool';
+import type { ArchiveMirror } from './archive-mirror';
+import { ArchiveOutput } from './archive-output';
 import { DeflatePool, defaultWorkerCount } from './deflate-pool';
-import type { EntrySpoolOptions } from './entry-spool';
-import { createParallelGzip, type ParallelGzip, type ParallelGzipOptions } from './parallel-gzip';
-import { encodeTarHeader, tarEnd, tarPadding } from './tar-format';
+import { createParallelGzip, type ParallelGzip, type ParallelGzipOptions, type StoredSlot } from './parallel-gzip';
+import { encodeTarHeader, tarEnd, tarPadding, type TarEntryHeader } from './tar-format';
 
 /**
  * Streams a `.tar.gz` to disk entry by entry, the way a backup must be
- * written: tar → parallel gzip → SHA-1 (base64, computed on the compressed
- * bytes as they pass) → `<final>.partial` (0600). Only a complete, fsynced
+ * written: tar → parallel gzip → `<final>.partial` (0600) and the mirror,
+ * with SHA-1 (base64) over the compressed bytes. Only a complete, fsynced
  * file is given its final name; on failure or cancel the partial is removed.
  *
- * Entries of unknown size (`openEntry`) are compressed while they arrive,
- * by the same worker pool, and only their compressed blocks are spooled;
- * when one ends, its tar header is compressed into the stream and the
- * spooled blocks are spliced in behind it (one gzip member throughout; the
- * trailer's CRC is combined with `crc32Combine`). The caller may fill the
- * next entry while the previous is being copied: at most
- * `maxPendingEntries` wait for their turn.
+ * Entries of unknown size (`openEntry`: a collection being dumped, the
+ * remote `root.tar`) stream straight into the archive as they arrive: no
+ * copy of them is kept anywhere. Their tar header, whose size field is only
+ * known at the end, is emitted as a fixed-size stored deflate block holding
+ * a placeholder and written over in place once the entry ends (the file is
+ * patched, the mirror holds those bytes back until then, and the checksum
+ * reads the patched bytes back). An entry that ends within its first block
+ * is written inline like a known-size one instead.
  */
 
-export interface TarGzFileWriterOptions extends ParallelGzipOptions, EntrySpoolOptions {
+export interface TarGzFileWriterOptions extends ParallelGzipOptions {
   readonly finalPath: string;
-  /** Unknown-size entries allowed to wait for emission (default 2). */
-  readonly maxPendingEntries?: number;
   /** Modification time recorded for every member (default now). */
   readonly mtime?: Date;
   /**
    * A second destination for the compressed bytes, fed as they are written
-   * (e.g. the GridFS upload, so storing overlaps compressing). It gets the
-   * same backpressure as the file and is ended when the archive is.
+   * (the GridFS upload, so storing overlaps compressing). It gets the same
+   * backpressure as the file and is ended when the archive is.
    */
-  readonly mirror?: Writable;
+  readonly mirror?: ArchiveMirror;
 }
 
 export interface WrittenArchive {
@@ -68,85 +66,31 @@ export function writeFailure(error: unknown, file: string): QuorumError {
   return new QuorumError('internal', `Writing ${path.basename(file)} failed (${code ?? 'unknown error'}); the partial archive was removed.`, { cause: error });
 }
 
-const MIRROR_BATCH = 2 * 1024 * 1024;
-
 export class TarGzFileWriter {
   readonly finalPath: string;
   readonly partialPath: string;
-  readonly #options: TarGzFileWriterOptions;
   readonly #pool: DeflatePool;
   readonly #gzip: ParallelGzip;
-  readonly #hash = crypto.createHash('sha1');
+  readonly #output: ArchiveOutput;
   readonly #file: FileHandle;
   readonly #done: Promise<void>;
   #tail: Promise<void> = Promise.resolve();
-  #pending = 0;
-  #pendingWaiters: Array<() => void> = [];
-  #compressed = 0;
   #tarBytes = 0;
   #failed: Error | null = null;
   #settled = false;
   #aborting: Promise<void> | null = null;
-  readonly #spools = new Set<DeflateEntrySpool>();
+  readonly #entries = new Set<DirectEntry>();
   readonly #mtime: Date;
 
   private constructor(options: TarGzFileWriterOptions, file: FileHandle) {
-    this.#options = options;
     this.finalPath = options.finalPath;
     this.partialPath = `${options.finalPath}.partial`;
     this.#file = file;
     this.#mtime = options.mtime ?? new Date();
     this.#pool = new DeflatePool(options.workers ?? defaultWorkerCount());
     this.#gzip = createParallelGzip({ ...options, pool: this.#pool });
-    const mirror = options.mirror;
-    // The mirror gets ~2 MiB writes: GridFS sends one write's 255 KiB chunks concurrently,
-    // so bigger writes keep several inserts in flight instead of a round trip per chunk.
-    let batch: Buffer[] = [];
-    let batchBytes = 0;
-    const writeMirror = (m: Writable, data: Buffer): Promise<void> =>
-      new Promise<void>((resolve, reject) => {
-        if (m.write(data)) return resolve();
-        const onDrain = (): void => {
-          m.off('error', onError);
-          resolve();
-        };
-        const onError = (error: Error): void => {
-          m.off('drain', onDrain);
-          reject(error);
-        };
-        m.once('drain', onDrain);
-        m.once('error', onError);
-      });
-    const takeBatch = (): Buffer => {
-      const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
-      batch = [];
-      batchBytes = 0;
-      return data;
-    };
-    const counter = new Transform({
-      transform: (chunk: Buffer, _enc, cb) => {
-        this.#hash.update(chunk);
-        this.#compressed += chunk.length;
-        if (!mirror) return cb(null, chunk);
-        batch.push(chunk);
-        batchBytes += chunk.length;
-        if (batchBytes < MIRROR_BATCH) return cb(null, chunk);
-        writeMirror(mirror, takeBatch()).then(() => cb(null, chunk), (error: Error) => cb(error));
-      },
-      flush: (cb) => {
-        if (!mirror) return cb();
-        const rest = batchBytes > 0 ? writeMirror(mirror, takeBatch()) : Promise.resolve();
-        rest.then(
-          () => {
-            mirror.once('error', (error: Error) => cb(error));
-            mirror.end(() => cb());
-          },
-          (error: Error) => cb(error),
-        );
-      },
-    });
-    mirror?.on('error', (error: Error) => this.#fail(error));
-    this.#done = pipeline(this.#gzip, counter, file.createWriteStream({ flush: true, highWaterMark: 1024 * 1024 }));
+    this.#output = new ArchiveOutput(file, options.mirror);
+    this.#done = pipeline(this.#gzip, this.#output);
     this.#done.catch((error: Error) => this.#fail(error));
   }
 
@@ -158,7 +102,8 @@ export class TarGzFileWriter {
     }
     let file: FileHandle;
     try {
-      file = await open(`${finalPath}.partial`, 'wx', 0o600);
+      // Read back too: the checksum re-reads what lies behind a header patched in place.
+      file = await open(`${finalPath}.partial`, 'wx+', 0o600);
       await file.chmod(0o600);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
@@ -176,7 +121,7 @@ export class TarGzFileWriter {
 
   /** Compressed bytes written so far. */
   get compressedBytes(): number {
-    return this.#compressed;
+    return this.#output.bytes;
   }
 
   addDirectory(name: string, meta: EntryMeta = {}): Promise<void> {
@@ -199,39 +144,37 @@ export class TarGzFileWriter {
   }
 
   /**
-   * Starts an entry of unknown size: write its bytes to the returned spool
-   * and end it; it is emitted (in order) once complete. Resolves only when
-   * fewer than `maxPendingEntries` entries are waiting, which bounds memory
-   * and disk while letting the next entry overlap compression of this one.
+   * Starts an entry of unknown size: write its bytes to the returned stream
+   * and end it. Entries are written in order, so this resolves once
+   * everything added before it is in the archive.
    */
-  async openEntry(name: string, meta: EntryMeta = {}): Promise<DeflateEntrySpool> {
-    const max = this.#options.maxPendingEntries ?? 2;
-    while (this.#pending >= max) {
-      this.#throwIfFailed();
-      await new Promise<void>((resolve) => this.#pendingWaiters.push(resolve));
-    }
-    this.#throwIfFailed();
-    const spool = new DeflateEntrySpool({
-      ...this.#options,
-      pool: this.#pool,
-      level: this.#gzip.level,
-      blockSize: this.#gzip.blockSize,
+  async openEntry(name: string, meta: EntryMeta = {}): Promise<Writable> {
+    const header = { name, type: 'file', mode: meta.mode ?? 0o644, mtime: meta.mtime ?? this.#mtime } as const;
+    const entry = new DirectEntry(header, this.#gzip.blockSize, {
+      write: (chunk) => this.#write(chunk),
+      reserveHeader: (length) => this.#reserveHeader(length),
+      patchHeader: (slot, bytes) => this.#patchHeader(slot, bytes),
     });
-    this.#spools.add(spool);
-    this.#pending++;
-    void this.#enqueue(async () => {
-      let entry: CompressedEntry | null = null;
+    this.#entries.add(entry);
+    let myTurn!: () => void;
+    const turn = new Promise<void>((resolve) => (myTurn = resolve));
+    const run = this.#enqueue(async () => {
+      myTurn();
       try {
-        entry = await spool.entry;
-        await this.#emitCompressed(name, entry, meta);
+        await entry.done;
       } finally {
-        if (entry?.kind === 'deflate') await entry.compressed.dispose();
-        this.#spools.delete(spool);
-        this.#pending--;
-        this.#wakePending();
+        this.#entries.delete(entry);
       }
-    }).catch(() => undefined);
-    return spool;
+    });
+    run.catch(() => undefined);
+    try {
+      await Promise.race([turn, run]);
+      this.#throwIfFailed();
+    } catch (error) {
+      entry.destroy();
+      throw error;
+    }
+    return entry;
   }
 
   /** Ends the archive; fsyncs; gives it its final name. */
@@ -244,10 +187,10 @@ export class TarGzFileWriter {
       await this.#done;
       await this.#pool.close();
       this.#throwIfFailed();
-      // The write stream fsyncs (flush) and closes the file before it finishes.
+      // The output fsyncs and closes the file before it finishes.
       await this.#publish();
       this.#settled = true;
-      return { path: this.finalPath, size: this.#compressed, checksum: this.#hash.digest('base64'), tarBytes: this.#tarBytes };
+      return { path: this.finalPath, size: this.#output.bytes, checksum: this.#output.checksum, tarBytes: this.#tarBytes };
     } catch (error) {
       const failure = this.#failed ?? error;
       await this.abort(failure);
@@ -271,13 +214,13 @@ export class TarGzFileWriter {
 
   async #cleanUp(): Promise<void> {
     await Promise.all(
-      [...this.#spools].map(
-        (spool) =>
+      [...this.#entries].map(
+        (entry) =>
           new Promise<void>((resolve) => {
-            if (spool.closed) return resolve();
-            spool.once('close', () => resolve());
-            // No error argument: the spool's owner learns of the failure from the writer.
-            spool.destroy();
+            if (entry.closed) return resolve();
+            entry.once('close', () => resolve());
+            // No error argument: the entry's owner learns of the failure from the writer.
+            entry.destroy();
           }),
       ),
     );
@@ -331,17 +274,19 @@ export class TarGzFileWriter {
     await this.#write(Buffer.alloc(tarPadding(size)));
   }
 
-  /** Header, then the entry's content (raw, or its compressed blocks spliced in), then padding. */
-  async #emitCompressed(name: string, entry: CompressedEntry, meta: EntryMeta): Promise<void> {
-    await this.#write(encodeTarHeader({ name, type: 'file', size: entry.size, mode: meta.mode ?? 0o644, mtime: meta.mtime ?? this.#mtime }));
-    if (entry.kind === 'raw') {
-      await this.#write(entry.data);
-    } else {
-      this.#throwIfFailed();
-      await this.#gzip.splice(deflateSegment(entry));
-      this.#tarBytes += entry.size;
-    }
-    await this.#write(Buffer.alloc(tarPadding(entry.size)));
+  /** Ends the current block and emits a placeholder for a header of `length` bytes. */
+  async #reserveHeader(length: number): Promise<StoredSlot> {
+    this.#throwIfFailed();
+    const slot = await this.#gzip.reserveStored(length, (offset) => this.#output.reserve(offset, length));
+    this.#tarBytes += length;
+    return slot;
+  }
+
+  /** Writes a header's final bytes over its placeholder. */
+  async #patchHeader(slot: StoredSlot, bytes: Buffer): Promise<void> {
+    this.#throwIfFailed();
+    this.#gzip.fillStored(slot, bytes);
+    await this.#output.patch(await slot.offset, bytes);
   }
 
   async #write(chunk: Buffer): Promise<void> {
@@ -353,17 +298,105 @@ export class TarGzFileWriter {
 
   #fail(error: Error): void {
     this.#failed ??= error;
-    this.#wakePending();
   }
 
   #throwIfFailed(): void {
     if (this.#failed) throw this.#failed;
   }
+}
 
-  #wakePending(): void {
-    const waiters = this.#pendingWaiters;
-    this.#pendingWaiters = [];
-    for (const w of waiters) w();
+interface DirectEntrySink {
+  write(chunk: Buffer): Promise<void>;
+  reserveHeader(length: number): Promise<StoredSlot>;
+  patchHeader(slot: StoredSlot, bytes: Buffer): Promise<void>;
+}
+
+/**
+ * One entry of unknown size. Its first block is kept in memory: an entry
+ * that ends within it is written inline with its header like a known-size
+ * one (small collections compress with their neighbours). Past it, the
+ * header goes out as a placeholder and the content streams straight into
+ * the archive; the real header is patched in when the entry ends.
+ */
+class DirectEntry extends Writable {
+  readonly #header: Omit<TarEntryHeader, 'size'>;
+  readonly #inlineLimit: number;
+  readonly #sink: DirectEntrySink;
+  #held: Buffer[] = [];
+  #heldBytes = 0;
+  #slot: StoredSlot | null = null;
+  #size = 0;
+  #finished = false;
+  readonly done: Promise<void>;
+  #resolve!: () => void;
+  #reject!: (error: Error) => void;
+
+  constructor(header: Omit<TarEntryHeader, 'size'>, inlineLimit: number, sink: DirectEntrySink) {
+    super({ highWaterMark: 256 * 1024 });
+    this.#header = header;
+    this.#inlineLimit = inlineLimit;
+    this.#sink = sink;
+    this.done = new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.done.catch(() => undefined);
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#consume(chunk).then(() => callback(), (error: Error) => callback(error));
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.#end().then(
+      () => {
+        this.#finished = true;
+        this.#resolve();
+        callback();
+      },
+      (error: Error) => callback(error),
+    );
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (!this.#finished) this.#reject(error ?? new QuorumError('cancelled', `${this.#header.name} was not completed.`));
+    callback(error);
+  }
+
+  async #consume(chunk: Buffer): Promise<void> {
+    this.#size += chunk.length;
+    if (this.#slot === null) {
+      if (this.#heldBytes + chunk.length <= this.#inlineLimit) {
+        // Copied: a chunk may be a slice of a much larger buffer (a driver reply) it would keep alive.
+        this.#held.push(Buffer.from(chunk));
+        this.#heldBytes += chunk.length;
+        return;
+      }
+      this.#slot = await this.#sink.reserveHeader(encodeTarHeader({ ...this.#header, size: 0 }).length);
+      for (const held of this.#takeHeld()) await this.#sink.write(held);
+    }
+    await this.#sink.write(chunk);
+  }
+
+  async #end(): Promise<void> {
+    const header = encodeTarHeader({ ...this.#header, size: this.#size });
+    if (this.#slot === null) {
+      await this.#sink.write(header);
+      for (const held of this.#takeHeld()) await this.#sink.write(held);
+    } else {
+      if (header.length !== this.#slot.length) {
+        throw new QuorumError('internal', `${this.#header.name} is larger than 8 GiB (${this.#size} bytes), which a streamed tar entry cannot hold.`);
+      }
+      await this.#sink.patchHeader(this.#slot, header);
+    }
+    await this.#sink.write(Buffer.alloc(tarPadding(this.#size)));
+  }
+
+  #takeHeld(): Buffer[] {
+    const held = this.#held;
+    this.#held = [];
+    this.#heldBytes = 0;
+    return held;
   }
 }
 

@@ -61,6 +61,13 @@ export interface CreateBackupOutput {
 
 const SAFETY_MARGIN = 64 * 1024 * 1024;
 
+/**
+ * gzip level for backup archives: 1, as `juju backups` archives are for
+ * restoring, not for shipping; on a state server's data (BSON, txn logs) it
+ * gives most of level 6's ratio at two to three times the speed.
+ */
+export const BACKUP_GZIP_LEVEL = 1;
+
 /** Bytes the archive may need: data compresses well, so about 60 % of it plus a margin. */
 async function estimateArchiveBytes(client: MongoClient): Promise<number> {
   const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true });
@@ -187,7 +194,7 @@ export async function createBackup(ctx: OperationContext, deps: CreateBackupDeps
     const primary = await deps.primary();
     const store = new ServerBackupStore(await primary.mongo(), environment);
     upload = await store.beginUpload(id);
-    writer = await TarGzFileWriter.create({ finalPath, tempRoot: deps.tempRoot, mtime: started, mirror: upload.stream, ...deps.gzip });
+    writer = await TarGzFileWriter.create({ finalPath, mtime: started, mirror: upload.mirror, level: BACKUP_GZIP_LEVEL, ...deps.gzip });
     const w = writer;
     const abortWriter = (): void => void w.abort(new QuorumError('cancelled', 'The backup was cancelled; nothing was kept.'));
     signal.addEventListener('abort', abortWriter, { once: true });
