@@ -26,7 +26,7 @@ export interface ParallelGzipOptions {
   readonly workers?: number;
   /** Blocks compressing or compressed-but-unread at once (default workers + 1: every core busy, one block read meanwhile). */
   readonly maxInFlight?: number;
-  /** A pool shared with other compressors (e.g. entry spools); it is not closed by this stream. */
+  /** A pool shared with other users; it is not closed by this stream. */
   readonly pool?: DeflatePool;
 }
 

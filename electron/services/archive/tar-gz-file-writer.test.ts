@@ -75,10 +75,10 @@ describe('TarGzFileWriter', () => {
     const w = await TarGzFileWriter.create({ finalPath, blockSize: 64 * 1024 });
     await w.addDirectory('juju-backup');
     await w.addBuffer('juju-backup/metadata.json', Buffer.from('{"ID":""}\n'));
-    const spool1 = await w.openEntry('juju-backup/dump/juju/machines.bson');
-    spool1.end(big); // streamed: past its first block
-    const spool2 = await w.openEntry('juju-backup/dump/juju/units.bson');
-    spool2.end(Buffer.from('small'));
+    const streamed = await w.openEntry('juju-backup/dump/juju/machines.bson');
+    streamed.end(big); // past its first block: streamed, header patched
+    const inline = await w.openEntry('juju-backup/dump/juju/units.bson');
+    inline.end(Buffer.from('small'));
     await w.addStream('juju-backup/root.tar', 3, Readable.from([Buffer.from('abc')]));
     const written = await w.finish();
 
@@ -160,8 +160,8 @@ describe('TarGzFileWriter', () => {
     const finalPath = path.join(dir, 'cancelled.tar.gz');
     const w = await TarGzFileWriter.create({ finalPath, blockSize: 64 * 1024 });
     await w.addBuffer('a', crypto.randomBytes(100_000));
-    const spool = await w.openEntry('b');
-    spool.write(crypto.randomBytes(50_000));
+    const entry = await w.openEntry('b');
+    entry.write(crypto.randomBytes(50_000));
     await w.abort();
     expect(await readdir(dir)).toEqual([]);
   });
@@ -172,8 +172,8 @@ describe('TarGzFileWriter', () => {
     const finalPath = path.join(dir, 'twice.tar.gz');
     const w = await TarGzFileWriter.create({ finalPath, blockSize: 64 * 1024 });
     await w.addBuffer('a', crypto.randomBytes(200_000));
-    const spool = await w.openEntry('b');
-    spool.write(crypto.randomBytes(50_000));
+    const entry = await w.openEntry('b');
+    entry.write(crypto.randomBytes(50_000));
     void w.abort(new QuorumError('cancelled', 'cancelled by the operator'));
     await w.abort(new Error('the run failed because it was cancelled'));
     expect(await readdir(dir)).toEqual([]);
