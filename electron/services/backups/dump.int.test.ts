@@ -1,16 +1,9 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
 import { deserialize, type Document } from 'bson';
 import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SecretRegistry } from '../../../shared/redact';
-import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
-import { ConnectionManager } from '../connection/connection-manager';
-import { targetForSandbox } from '../environments/targets';
-import { createMemoryLogger } from '../log';
 import { dumpToArchive, type DumpSink } from './dump';
+import { startSandboxMongo, type SandboxMongo } from './testing/sandbox-mongo';
 
 /**
  * The dump against the sandbox's juju-db through the real connection layer:
@@ -19,26 +12,16 @@ import { dumpToArchive, type DumpSink } from './dump';
  * captures writes made while the dump runs.
  */
 
-let home: string;
-let sandbox: Sandbox;
-let manager: ConnectionManager;
+let stack: SandboxMongo;
 let client: MongoClient;
-const secrets = new SecretRegistry();
 
 beforeAll(async () => {
-  home = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-dump-'));
-  sandbox = await startSandbox({ home });
-  manager = new ConnectionManager({ quorumHome: home, secrets, logger: createMemoryLogger(secrets), backoff: { initialMs: 200, maxMs: 1_000 } });
-  const target = targetForSandbox(sandbox.describe());
-  const env = manager.open(target);
-  const session = await env.stateServer(target.stateServers[0]!.address);
-  client = await session.mongo();
+  stack = await startSandboxMongo('quorum-dump-');
+  client = stack.client;
 });
 
 afterAll(async () => {
-  await manager?.close();
-  await sandbox?.stop();
-  await fs.rm(home, { recursive: true, force: true });
+  await stack?.close();
 });
 
 /** A sink that keeps every entry in memory. */

@@ -1,19 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { GridFSBucket, ObjectId, type Db, type Document, type MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupMetadata } from '../../../shared/backups/metadata';
 import { QuorumError } from '../../../shared/errors';
-import { SecretRegistry } from '../../../shared/redact';
-import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
-import { ConnectionManager } from '../connection/connection-manager';
-import { targetForSandbox } from '../environments/targets';
-import { createMemoryLogger } from '../log';
 import { DEFAULT_CHUNK_SIZE, GridFsArchiveUpload, type GridFsArchiveUploadOptions } from './gridfs-upload';
 import { BACKUPS_DB, ServerBackupStore } from './server-store';
+import { startSandboxMongo, type SandboxMongo } from './testing/sandbox-mongo';
 
 /**
  * The GridFS archive mirror against the sandbox's juju-db through the real
@@ -23,29 +16,19 @@ import { BACKUPS_DB, ServerBackupStore } from './server-store';
 
 const CHUNK = DEFAULT_CHUNK_SIZE;
 
-let home: string;
-let sandbox: Sandbox;
-let manager: ConnectionManager;
+let stack: SandboxMongo;
 let client: MongoClient;
 let db: Db;
-const secrets = new SecretRegistry();
 let bucketCount = 0;
 
 beforeAll(async () => {
-  home = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-gridfs-'));
-  sandbox = await startSandbox({ home });
-  manager = new ConnectionManager({ quorumHome: home, secrets, logger: createMemoryLogger(secrets), backoff: { initialMs: 200, maxMs: 1_000 } });
-  const target = targetForSandbox(sandbox.describe());
-  const env = manager.open(target);
-  const session = await env.stateServer(target.stateServers[0]!.address);
-  client = await session.mongo();
+  stack = await startSandboxMongo('quorum-gridfs-');
+  client = stack.client;
   db = client.db(BACKUPS_DB);
 });
 
 afterAll(async () => {
-  await manager?.close();
-  await sandbox?.stop();
-  await fs.rm(home, { recursive: true, force: true });
+  await stack?.close();
 });
 
 /** Each test gets its own bucket, so index creation and counts are its own. */
