@@ -10,8 +10,8 @@ import { Coordinator } from './replset/coordinator';
 import { SharedBlocks } from './storage/blocks';
 import type { DataStore } from './storage/data-store';
 
-/** Oplog cap (bytes it would take on disk); Juju sizes it from free disk, typically ~1 GB. */
-export const DEFAULT_OPLOG_BYTES = 512 * 1024 * 1024;
+/** Oplog cap (bytes it would take on disk): the `--oplogSize 1024` (MB) the machines' juju-db declares. */
+export const DEFAULT_OPLOG_BYTES = 1024 * 1024 * 1024;
 
 export class JujuDbClusterImpl implements JujuDbCluster {
   private readonly nodes = new Map<string, ReplicaNode>();

@@ -28,6 +28,8 @@ import { encodeTarHeader, tarEnd, tarPadding, type TarEntryHeader } from './tar-
 
 export interface TarGzFileWriterOptions extends ParallelGzipOptions {
   readonly finalPath: string;
+  /** An unknown-size entry that ends within this many bytes is written inline (default: one block). */
+  readonly inlineEntryBytes?: number;
   /** Modification time recorded for every member (default now). */
   readonly mtime?: Date;
   /**
@@ -81,6 +83,7 @@ export class TarGzFileWriter {
   #aborting: Promise<void> | null = null;
   readonly #entries = new Set<DirectEntry>();
   readonly #mtime: Date;
+  readonly #inlineEntryBytes: number;
 
   private constructor(options: TarGzFileWriterOptions, file: FileHandle) {
     this.finalPath = options.finalPath;
@@ -89,6 +92,7 @@ export class TarGzFileWriter {
     this.#mtime = options.mtime ?? new Date();
     this.#pool = new DeflatePool(options.workers ?? defaultWorkerCount());
     this.#gzip = createParallelGzip({ ...options, pool: this.#pool });
+    this.#inlineEntryBytes = Math.max(0, options.inlineEntryBytes ?? this.#gzip.blockSize);
     this.#output = new ArchiveOutput(file, options.mirror);
     this.#done = pipeline(this.#gzip, this.#output);
     this.#done.catch((error: Error) => this.#fail(error));
@@ -150,7 +154,7 @@ export class TarGzFileWriter {
    */
   async openEntry(name: string, meta: EntryMeta = {}): Promise<Writable> {
     const header = { name, type: 'file', mode: meta.mode ?? 0o644, mtime: meta.mtime ?? this.#mtime } as const;
-    const entry = new DirectEntry(header, this.#gzip.blockSize, {
+    const entry = new DirectEntry(header, this.#inlineEntryBytes, {
       write: (chunk) => this.#write(chunk),
       reserveHeader: (length) => this.#reserveHeader(length),
       patchHeader: (slot, bytes) => this.#patchHeader(slot, bytes),

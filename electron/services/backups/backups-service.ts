@@ -37,6 +37,8 @@ export interface BackupsServiceOptions {
   readonly reveal?: (file: string) => Promise<void> | void;
   readonly gzip?: GzipTuning;
   readonly readiness?: { readonly timeoutMs?: number; readonly pollMs?: number };
+  /** See `CreateBackupDeps.storeWhileDumping` (default: decided per backup). */
+  readonly storeWhileDumping?: boolean;
 }
 
 export interface BackupsService {
@@ -146,6 +148,7 @@ export function createBackupsService(options: BackupsServiceOptions): BackupsSer
                 logger: log,
                 ...(options.gzip ? { gzip: options.gzip } : {}),
                 ...(options.readiness ? { readiness: options.readiness } : {}),
+                ...(options.storeWhileDumping !== undefined ? { storeWhileDumping: options.storeWhileDumping } : {}),
                 onLocalArchive: (file, checksum) => {
                   if (input.keepLocal) void library.recordChecksum(file, checksum).catch(() => undefined);
                 },

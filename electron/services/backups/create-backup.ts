@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { mkdir, rm, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { MongoClient } from 'mongodb';
@@ -12,7 +13,7 @@ import type { Logger } from '../log';
 import { dumpToArchive } from './dump';
 import { ProgressReporter } from './progress';
 import { readReplicaSet, stateServerChoices, chooseInitialStateServer, waitUntilReady, type ReplicaSetView, type StateServerChoice } from './readiness';
-import { ServerBackupStore } from './server-store';
+import { feedUpload, ServerBackupStore } from './server-store';
 
 /**
  * One backup, as `juju backups create` makes it but streamed end to end:
@@ -26,6 +27,8 @@ export interface GzipTuning {
   readonly level?: number;
   readonly blockSize?: number;
   readonly workers?: number;
+  /** Collections smaller than this are written inline rather than streamed (default: one block). */
+  readonly inlineEntryBytes?: number;
 }
 
 export interface CreateBackupInput {
@@ -49,6 +52,12 @@ export interface CreateBackupDeps {
   readonly logger: Logger;
   readonly gzip?: GzipTuning;
   readonly readiness?: { readonly timeoutMs?: number; readonly pollMs?: number };
+  /**
+   * Store the archive on the server while it is being written (true), only
+   * after it is complete, as Juju does (false), or decide from the oplog's
+   * room (default; see `canStoreWhileDumping`).
+   */
+  readonly storeWhileDumping?: boolean;
   /** Called with the local path once the archive is complete (to record its checksum as verified). */
   onLocalArchive?(file: string, checksum: string): void;
 }
@@ -68,8 +77,8 @@ const SAFETY_MARGIN = 64 * 1024 * 1024;
  */
 export const BACKUP_GZIP_LEVEL = 1;
 
-/** Bytes the archive may need: data compresses well, so about 60 % of it plus a margin. */
-async function estimateArchiveBytes(client: MongoClient): Promise<number> {
+/** Bytes of BSON data in every database a backup dumps. */
+async function dataBytes(client: MongoClient): Promise<number> {
   const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true });
   let data = 0;
   for (const d of databases) {
@@ -77,7 +86,32 @@ async function estimateArchiveBytes(client: MongoClient): Promise<number> {
     const stats = await client.db(d.name).stats();
     data += Number(stats.dataSize ?? 0);
   }
+  return data;
+}
+
+/** Bytes the archive may need on disk: data compresses well, so about 60 % of it plus a margin. */
+export function estimateArchiveBytes(data: number): number {
   return Math.ceil(data * 0.6) + SAFETY_MARGIN;
+}
+
+/** The size juju-db's replication log is capped at (`--oplogSize`), or null when it cannot be read. */
+async function oplogBytes(client: MongoClient): Promise<number | null> {
+  const [info] = await client.db('local').listCollections({ name: 'oplog.rs' }, { nameOnly: false }).toArray();
+  const size = Number((info as { options?: { size?: unknown } } | undefined)?.options?.size);
+  return Number.isFinite(size) && size > 0 ? size : null;
+}
+
+/**
+ * Whether the archive may be stored in GridFS while the dump runs. Every
+ * chunk inserted then also lands in the replication log, and the dump is
+ * only consistent if the log still reaches back to the dump's start when it
+ * ends. So the upload may overlap the dump only when the whole archive
+ * (never more than the data) plus a margin fits in three quarters of the
+ * log, leaving the rest to the environment's own writes; otherwise it is
+ * stored after the dump, as `juju backups create` does.
+ */
+export function canStoreWhileDumping(data: number, oplog: number | null): boolean {
+  return oplog !== null && data + SAFETY_MARGIN <= oplog * 0.75;
 }
 
 function mib(n: number): string {
@@ -149,7 +183,9 @@ async function pickMachine(
 export async function createBackup(ctx: OperationContext, deps: CreateBackupDeps, input: CreateBackupInput): Promise<CreateBackupOutput> {
   const { signal } = ctx;
   let writer: TarGzFileWriter | null = null;
-  const reporter = new ProgressReporter((p) => ctx.progress(p), () => writer?.tarBytes ?? 0);
+  // Bytes the bar counts: the tar stream, then (when storing after the dump) the upload.
+  let counted = (): number => writer?.tarBytes ?? 0;
+  const reporter = new ProgressReporter((p) => ctx.progress(p), () => counted());
   let tempFile: string | null = null;
   let upload: Awaited<ReturnType<ServerBackupStore['beginUpload']>> | null = null;
   try {
@@ -171,7 +207,8 @@ export async function createBackup(ctx: OperationContext, deps: CreateBackupDeps
 
     // Free space, locally and on the server (GridFS lives in juju-db's data directory).
     reporter.phase({ phase: 'checking', message: 'Checking free disk space…' });
-    const needed = await retryMongo(() => session.withMongo((c) => estimateArchiveBytes(c)), signal);
+    const data = await retryMongo(() => session.withMongo((c) => dataBytes(c)), signal);
+    const needed = estimateArchiveBytes(data);
     const targetDir = input.keepLocal ? input.folder : deps.tempRoot;
     await mkdir(targetDir, { recursive: true, mode: 0o700 });
     const local = await statfs(targetDir);
@@ -190,11 +227,20 @@ export async function createBackup(ctx: OperationContext, deps: CreateBackupDeps
     const filename = input.filename ?? defaultBackupFilename(started);
     const finalPath = path.join(targetDir, filename);
     if (!input.keepLocal) tempFile = finalPath;
-    // Storing overlaps compressing: the compressed bytes go to GridFS on the primary as they are written.
+    // Storing overlaps compressing when the replication log has room: the compressed bytes go to GridFS on
+    // the primary as they are written. Otherwise the archive is stored once complete.
+    const oplog = await retryMongo(() => session.withMongo((c) => oplogBytes(c)), signal);
+    const whileDumping = deps.storeWhileDumping ?? canStoreWhileDumping(data, oplog);
+    if (!whileDumping) {
+      ctx.log(
+        `The archive is stored on the server after the dump: storing it meanwhile could overrun juju-db's replication log (${oplog === null ? 'size unknown' : mib(oplog)}) with ${mib(data)} of data to back up.`,
+      );
+    }
     const primary = await deps.primary();
     const store = new ServerBackupStore(await primary.mongo(), environment);
     upload = await store.beginUpload(id);
-    writer = await TarGzFileWriter.create({ finalPath, mtime: started, mirror: upload.mirror, level: BACKUP_GZIP_LEVEL, ...deps.gzip });
+    const mirror = upload.mirror;
+    writer = await TarGzFileWriter.create({ finalPath, mtime: started, ...(whileDumping ? { mirror } : {}), level: BACKUP_GZIP_LEVEL, ...deps.gzip });
     const w = writer;
     const abortWriter = (): void => void w.abort(new QuorumError('cancelled', 'The backup was cancelled; nothing was kept.'));
     signal.addEventListener('abort', abortWriter, { once: true });
@@ -267,7 +313,12 @@ export async function createBackup(ctx: OperationContext, deps: CreateBackupDeps
       version,
     };
 
-    reporter.phase({ phase: 'storing', message: `Storing the backup metadata on machine ${choice.machineId}…`, totalBytes: written.size });
+    if (!whileDumping) {
+      counted = () => mirror.length;
+      reporter.phase({ phase: 'storing', message: 'Storing the archive on the state server…', totalBytes: written.size });
+      await feedUpload(mirror, createReadStream(written.path, { highWaterMark: 1024 * 1024 }), signal);
+    }
+    reporter.phase({ phase: 'storing', message: 'Storing the backup metadata on the state server…', totalBytes: written.size });
     reporter.stop();
     const stored = await upload.commit(metadata, signal);
     upload = null;

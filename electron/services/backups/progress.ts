@@ -21,6 +21,8 @@ export class ProgressReporter {
   }
 
   phase(p: Omit<OperationProgress, 'bytes' | 'rate'>): void {
+    // A new phase may count other bytes (storing counts the upload): its rate starts afresh.
+    if (p.phase !== this.#phase.phase) this.#samples = [];
     this.#phase = p;
     this.#tick();
   }

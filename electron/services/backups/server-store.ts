@@ -68,6 +68,25 @@ export function parseMetadataDocument(doc: Document): BackupMetadata {
   };
 }
 
+/**
+ * Feeds a complete archive's bytes into an upload (not ended). A cancel
+ * destroys the source and rejects; the caller aborts the upload.
+ */
+export async function feedUpload(mirror: GridFsArchiveUpload, archive: Readable, signal?: AbortSignal): Promise<void> {
+  try {
+    signal?.throwIfAborted();
+    // A cancel destroys the source with an AbortError, which ends the loop below.
+    if (signal) addAbortSignal(signal, archive);
+    for await (const chunk of archive) {
+      await mirror.write(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    }
+    signal?.throwIfAborted();
+  } catch (error) {
+    archive.destroy();
+    throw error;
+  }
+}
+
 /** An archive upload under way: feed `mirror`, then `commit` the metadata, or `abort`. */
 export interface ServerUpload {
   readonly mirror: GridFsArchiveUpload;
@@ -152,16 +171,9 @@ export class ServerBackupStore {
   async store(meta: BackupMetadata, archive: Readable, signal?: AbortSignal): Promise<BackupMetadata> {
     const upload = await this.beginUpload(meta.id);
     try {
-      signal?.throwIfAborted();
-      // A cancel destroys the source with an AbortError, which ends the loop below.
-      if (signal) addAbortSignal(signal, archive);
-      for await (const chunk of archive) {
-        await upload.mirror.write(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-      }
-      signal?.throwIfAborted();
+      await feedUpload(upload.mirror, archive, signal);
       await upload.mirror.end();
     } catch (error) {
-      archive.destroy();
       await upload.abort();
       throw error;
     }

@@ -31,6 +31,8 @@ export async function startBackupsHarness(options: {
   readonly progressIntervalMs: number;
   /** Called with each progress phase an operation reports. */
   readonly onPhase: (phase: string) => void;
+  /** Passed to the service (default: decided per backup from the oplog's room). */
+  readonly storeWhileDumping?: boolean;
 }): Promise<BackupsHarness> {
   const secrets = new SecretRegistry();
   const logger = createMemoryLogger(secrets);
@@ -56,6 +58,10 @@ export async function startBackupsHarness(options: {
     emitChanged: () => undefined,
     log: logger,
     readiness: options.readiness,
+    // Entries past 4 KiB stream with their header patched in place (the sandbox's collections are small;
+    // a real environment's big ones stream past the default of one 1 MiB block).
+    gzip: { inlineEntryBytes: 4 * 1024 },
+    ...(options.storeWhileDumping !== undefined ? { storeWhileDumping: options.storeWhileDumping } : {}),
   });
   return {
     home,
