@@ -1,18 +1,16 @@
 import crypto from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import type { ArchiveMirror } from './archive-mirror';
 
 /**
  * Where the compressed bytes of a `.tar.gz` go as they are produced: the
- * file (positional writes), the mirror (the GridFS copy) and SHA-1. Some
- * ranges are placeholders when they pass (`reserve`) and get their final
- * bytes later (`patch`): a tar header whose size is only known once its
- * entry ends. The file is patched in place; the mirror keeps those bytes
- * back until patched; the hash runs in order over the FINAL bytes, so it
- * stops at an unpatched range and, once it is patched, catches up by
- * reading back what the file already holds (from the page cache) before
- * hashing live again. Nothing is held in memory but the placeholders.
+ * file (positional writes) and SHA-1. Some ranges are placeholders when they
+ * pass (`reserve`) and get their final bytes later (`patch`): a tar header
+ * whose size is only known once its entry ends. The file is patched in
+ * place; the hash runs in order over the FINAL bytes, so it stops at an
+ * unpatched range and, once it is patched, catches up by reading back what
+ * the file already holds (from the page cache) before hashing live again.
+ * Nothing is held in memory but the placeholders.
  */
 
 interface Range {
@@ -24,7 +22,6 @@ const READ_BACK = 1024 * 1024;
 
 export class ArchiveOutput extends Writable {
   readonly #file: FileHandle;
-  readonly #mirror: ArchiveMirror | null;
   readonly #hash = crypto.createHash('sha1');
   /** Offset of the next byte `_write` receives. */
   #received = 0;
@@ -40,16 +37,13 @@ export class ArchiveOutput extends Writable {
   readonly #early: Array<Range & { readonly data: Buffer }> = [];
   /** File writes and patches, in order. */
   #io: Promise<void> = Promise.resolve();
-  /** The chunk `_write` is writing now (one at a time). */
-  #current: { readonly offset: number; readonly chunk: Buffer } | null = null;
   #catchUp: Promise<void> | null = null;
   #failure: Error | null = null;
   #checksum: string | null = null;
 
-  constructor(file: FileHandle, mirror?: ArchiveMirror) {
+  constructor(file: FileHandle) {
     super({ highWaterMark: 1024 * 1024 });
     this.#file = file;
-    this.#mirror = mirror ?? null;
   }
 
   /** Bytes received so far. */
@@ -68,20 +62,17 @@ export class ArchiveOutput extends Writable {
     if (offset < this.#received) throw new Error(`range at ${offset} was already received`);
     this.#holes.push({ offset, length });
     this.#holes.sort((a, b) => a.offset - b.offset);
-    this.#mirror?.reserve(offset, length);
   }
 
   /** The final bytes of a reserved range. Resolves once they are in the file. */
   patch(offset: number, data: Buffer): Promise<void> {
     const hole = this.#holes.find((h) => h.offset === offset && h.length === data.length);
     if (!hole) throw new Error(`no reserved range of ${data.length} bytes at ${offset}`);
-    this.#mirror?.patch(offset, data);
-    // Bytes not received yet are patched as they arrive; the chunk being written now is patched
-    // in memory (it may still be hashed from there); what reached the file is rewritten in place.
+    // Bytes not received yet are patched as they arrive; what was received is rewritten in place
+    // once the writes before it are done. A chunk written meanwhile stops live hashing at the range
+    // (still listed until then), so the hash reads the patched bytes back from the file.
     const receivedPart = Math.max(0, Math.min(data.length, this.#received - offset));
     if (receivedPart < data.length) this.#early.push({ offset: offset + receivedPart, length: data.length - receivedPart, data: data.subarray(receivedPart) });
-    const current = this.#current;
-    if (current) copyOverlap(data, offset, current.chunk, current.offset);
     const done = (this.#io = this.#io.then(async () => {
       if (receivedPart > 0) await writeAll(this.#file, data.subarray(0, receivedPart), offset);
       // Only now may the hash read past it.
@@ -98,11 +89,9 @@ export class ArchiveOutput extends Writable {
     const offset = this.#received;
     this.#received += chunk.length;
     this.#applyEarly(chunk, offset);
-    this.#current = { offset, chunk };
     const fileWrite = (this.#io = this.#io.then(() => writeAll(this.#file, chunk, offset)));
-    Promise.all([fileWrite, this.#mirror?.write(chunk)])
+    fileWrite
       .then(() => {
-        this.#current = null;
         this.#written = offset + chunk.length;
         if (this.#live) this.#hashLive(chunk, offset);
         callback();
@@ -130,7 +119,6 @@ export class ArchiveOutput extends Writable {
       await this.#catchUp;
     }
     if (this.#failure) throw this.#failure;
-    await this.#mirror?.end();
     await this.#file.sync();
     await this.#file.close();
     this.#checksum = this.#hash.digest('base64');

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { QuorumError } from '../../../shared/errors';
-import type { ArchiveMirror } from './archive-mirror';
 import { ArchiveOutput } from './archive-output';
 import { DeflatePool, defaultWorkerCount } from './deflate-pool';
 import { createParallelGzip, type ParallelGzip, type ParallelGzipOptions, type StoredSlot } from './parallel-gzip';
@@ -12,16 +11,15 @@ import { encodeTarHeader, tarEnd, tarPadding, type TarEntryHeader } from './tar-
 
 /**
  * Streams a `.tar.gz` to disk entry by entry, the way a backup must be
- * written: tar → parallel gzip → `<final>.partial` (0600) and the mirror,
- * with SHA-1 (base64) over the compressed bytes. Only a complete, fsynced
+ * written: tar → parallel gzip → `<final>.partial` (0600), with SHA-1
+ * (base64) over the compressed bytes. Only a complete, fsynced
  * file is given its final name; on failure or cancel the partial is removed.
  *
  * Entries of unknown size (`openEntry`: a collection being dumped, the
  * remote `root.tar`) stream straight into the archive as they arrive: no
  * copy of them is kept anywhere. Their tar header, whose size field is only
  * known at the end, is emitted as a fixed-size stored deflate block holding
- * a placeholder and written over in place once the entry ends (the file is
- * patched, the mirror holds those bytes back until then, and the checksum
+ * a placeholder and written over in place once the entry ends (the checksum
  * reads the patched bytes back). An entry that ends within its first block
  * is written inline like a known-size one instead.
  */
@@ -32,12 +30,6 @@ export interface TarGzFileWriterOptions extends ParallelGzipOptions {
   readonly inlineEntryBytes?: number;
   /** Modification time recorded for every member (default now). */
   readonly mtime?: Date;
-  /**
-   * A second destination for the compressed bytes, fed as they are written
-   * (the GridFS upload, so storing overlaps compressing). It gets the same
-   * backpressure as the file and is ended when the archive is.
-   */
-  readonly mirror?: ArchiveMirror;
 }
 
 export interface WrittenArchive {
@@ -93,7 +85,7 @@ export class TarGzFileWriter {
     this.#pool = new DeflatePool(options.workers ?? defaultWorkerCount());
     this.#gzip = createParallelGzip({ ...options, pool: this.#pool });
     this.#inlineEntryBytes = Math.max(0, options.inlineEntryBytes ?? this.#gzip.blockSize);
-    this.#output = new ArchiveOutput(file, options.mirror);
+    this.#output = new ArchiveOutput(file);
     this.#done = pipeline(this.#gzip, this.#output);
     this.#done.catch((error: Error) => this.#fail(error));
   }

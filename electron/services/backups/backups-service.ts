@@ -37,8 +37,6 @@ export interface BackupsServiceOptions {
   readonly reveal?: (file: string) => Promise<void> | void;
   readonly gzip?: GzipTuning;
   readonly readiness?: { readonly timeoutMs?: number; readonly pollMs?: number };
-  /** See `CreateBackupDeps.storeWhileDumping` (default: decided per backup). */
-  readonly storeWhileDumping?: boolean;
 }
 
 export interface BackupsService {
@@ -148,7 +146,6 @@ export function createBackupsService(options: BackupsServiceOptions): BackupsSer
                 logger: log,
                 ...(options.gzip ? { gzip: options.gzip } : {}),
                 ...(options.readiness ? { readiness: options.readiness } : {}),
-                ...(options.storeWhileDumping !== undefined ? { storeWhileDumping: options.storeWhileDumping } : {}),
                 onLocalArchive: (file, checksum) => {
                   if (input.keepLocal) void library.recordChecksum(file, checksum).catch(() => undefined);
                 },

@@ -21,6 +21,12 @@ import { feedUpload, ServerBackupStore } from './server-store';
  * the dump from the driver, both through the parallel gzip and SHA-1 into
  * the local `.partial`; then stored in GridFS with its metadata. Whatever
  * fails or is cancelled leaves no final file and no metadata.
+ *
+ * The archive is stored once complete, as Juju does, not while the dump
+ * runs: every chunk inserted would also land in juju-db's replication log,
+ * and a dump is only consistent while that log still reaches back to the
+ * dump's start (a 1.2 GB environment overran a 1 GB log that way). Measured
+ * on the sandbox, storing after the dump is no slower either.
  */
 
 export interface GzipTuning {
@@ -52,12 +58,6 @@ export interface CreateBackupDeps {
   readonly logger: Logger;
   readonly gzip?: GzipTuning;
   readonly readiness?: { readonly timeoutMs?: number; readonly pollMs?: number };
-  /**
-   * Store the archive on the server while it is being written (true), only
-   * after it is complete, as Juju does (false), or decide from the oplog's
-   * room (default; see `canStoreWhileDumping`).
-   */
-  readonly storeWhileDumping?: boolean;
   /** Called with the local path once the archive is complete (to record its checksum as verified). */
   onLocalArchive?(file: string, checksum: string): void;
 }
@@ -92,26 +92,6 @@ async function dataBytes(client: MongoClient): Promise<number> {
 /** Bytes the archive may need on disk: data compresses well, so about 60 % of it plus a margin. */
 export function estimateArchiveBytes(data: number): number {
   return Math.ceil(data * 0.6) + SAFETY_MARGIN;
-}
-
-/** The size juju-db's replication log is capped at (`--oplogSize`), or null when it cannot be read. */
-async function oplogBytes(client: MongoClient): Promise<number | null> {
-  const [info] = await client.db('local').listCollections({ name: 'oplog.rs' }, { nameOnly: false }).toArray();
-  const size = Number((info as { options?: { size?: unknown } } | undefined)?.options?.size);
-  return Number.isFinite(size) && size > 0 ? size : null;
-}
-
-/**
- * Whether the archive may be stored in GridFS while the dump runs. Every
- * chunk inserted then also lands in the replication log, and the dump is
- * only consistent if the log still reaches back to the dump's start when it
- * ends. So the upload may overlap the dump only when the whole archive
- * (never more than the data) plus a margin fits in three quarters of the
- * log, leaving the rest to the environment's own writes; otherwise it is
- * stored after the dump, as `juju backups create` does.
- */
-export function canStoreWhileDumping(data: number, oplog: number | null): boolean {
-  return oplog !== null && data + SAFETY_MARGIN <= oplog * 0.75;
 }
 
 function mib(n: number): string {
@@ -183,7 +163,7 @@ async function pickMachine(
 export async function createBackup(ctx: OperationContext, deps: CreateBackupDeps, input: CreateBackupInput): Promise<CreateBackupOutput> {
   const { signal } = ctx;
   let writer: TarGzFileWriter | null = null;
-  // Bytes the bar counts: the tar stream, then (when storing after the dump) the upload.
+  // Bytes the bar counts: the tar stream, then the upload.
   let counted = (): number => writer?.tarBytes ?? 0;
   const reporter = new ProgressReporter((p) => ctx.progress(p), () => counted());
   let tempFile: string | null = null;
@@ -227,20 +207,12 @@ export async function createBackup(ctx: OperationContext, deps: CreateBackupDeps
     const filename = input.filename ?? defaultBackupFilename(started);
     const finalPath = path.join(targetDir, filename);
     if (!input.keepLocal) tempFile = finalPath;
-    // Storing overlaps compressing when the replication log has room: the compressed bytes go to GridFS on
-    // the primary as they are written. Otherwise the archive is stored once complete.
-    const oplog = await retryMongo(() => session.withMongo((c) => oplogBytes(c)), signal);
-    const whileDumping = deps.storeWhileDumping ?? canStoreWhileDumping(data, oplog);
-    if (!whileDumping) {
-      ctx.log(
-        `The archive is stored on the server after the dump: storing it meanwhile could overrun juju-db's replication log (${oplog === null ? 'size unknown' : mib(oplog)}) with ${mib(data)} of data to back up.`,
-      );
-    }
+    // Refuses a duplicate ID before anything is written; the archive is stored once complete.
     const primary = await deps.primary();
     const store = new ServerBackupStore(await primary.mongo(), environment);
     upload = await store.beginUpload(id);
     const mirror = upload.mirror;
-    writer = await TarGzFileWriter.create({ finalPath, mtime: started, ...(whileDumping ? { mirror } : {}), level: BACKUP_GZIP_LEVEL, ...deps.gzip });
+    writer = await TarGzFileWriter.create({ finalPath, mtime: started, level: BACKUP_GZIP_LEVEL, ...deps.gzip });
     const w = writer;
     const abortWriter = (): void => void w.abort(new QuorumError('cancelled', 'The backup was cancelled; nothing was kept.'));
     signal.addEventListener('abort', abortWriter, { once: true });
@@ -313,11 +285,9 @@ export async function createBackup(ctx: OperationContext, deps: CreateBackupDeps
       version,
     };
 
-    if (!whileDumping) {
-      counted = () => mirror.length;
-      reporter.phase({ phase: 'storing', message: 'Storing the archive on the state server…', totalBytes: written.size });
-      await feedUpload(mirror, createReadStream(written.path, { highWaterMark: 1024 * 1024 }), signal);
-    }
+    counted = () => mirror.length;
+    reporter.phase({ phase: 'storing', message: 'Storing the archive on the state server…', totalBytes: written.size });
+    await feedUpload(mirror, createReadStream(written.path, { highWaterMark: 1024 * 1024 }), signal);
     reporter.phase({ phase: 'storing', message: 'Storing the backup metadata on the state server…', totalBytes: written.size });
     reporter.stop();
     const stored = await upload.commit(metadata, signal);

@@ -11,7 +11,7 @@ import { startSandboxMongo, type SandboxMongo } from './testing/sandbox-mongo';
 /**
  * The GridFS archive mirror against the sandbox's juju-db through the real
  * connection layer: files the driver's GridFSBucket reads back byte for byte,
- * placeholder ranges stored only in their patched form, backpressure, abort.
+ * backpressure, failures, abort.
  */
 
 const CHUNK = DEFAULT_CHUNK_SIZE;
@@ -46,17 +46,10 @@ async function readBack(bucket: GridFSBucket, id: ObjectId): Promise<Buffer> {
 }
 
 /** Writes `data` in pieces of `size` bytes, awaiting each write. */
-async function writeAll(upload: GridFsArchiveUpload, data: Buffer, size: number, before?: (offset: number) => void): Promise<void> {
+async function writeAll(upload: GridFsArchiveUpload, data: Buffer, size: number): Promise<void> {
   for (let off = 0; off < data.length; off += size) {
-    before?.(off);
     await upload.write(data.subarray(off, Math.min(off + size, data.length)));
   }
-}
-
-function placeholderOver(data: Buffer, offset: number, length: number): Buffer {
-  const out = Buffer.from(data);
-  out.fill(0x50, offset, offset + length);
-  return out;
 }
 
 describe('GridFsArchiveUpload against the sandbox', () => {
@@ -107,88 +100,6 @@ describe('GridFsArchiveUpload against the sandbox', () => {
     const ours = await chunks.find({ files_id: upload.id }).sort({ n: 1 }).toArray();
     const driver = await chunks.find({ files_id: theirs.id }).sort({ n: 1 }).toArray();
     expect(ours.map((c) => [c.n, Buffer.from(c.data.buffer).toString('hex')])).toEqual(driver.map((c) => [c.n, Buffer.from(c.data.buffer).toString('hex')]));
-  });
-
-  it('stores a reserved range patched after its chunk filled and later chunks were written, never the placeholder', async () => {
-    const { upload, bucket, bucketName } = freshUpload({ batchChunks: 1 });
-    const data = randomBytes(CHUNK * 6 + 100);
-    const offset = CHUNK + 1000; // inside chunk 1
-    upload.reserve(offset, 512);
-    await writeAll(upload, placeholderOver(data, offset, 512), 50_000);
-    // Chunks 0, 2..5 went in; chunk 1 is held back until the patch.
-    const chunks = db.collection(`${bucketName}.chunks`);
-    await waitFor(async () => (await chunks.countDocuments({ files_id: upload.id })) === 5);
-    expect((await chunks.find({ files_id: upload.id }).toArray()).map((c) => c.n).sort()).toEqual([0, 2, 3, 4, 5]);
-    upload.patch(offset, data.subarray(offset, offset + 512));
-    await upload.end();
-    expect((await readBack(bucket, upload.id)).equals(data)).toBe(true);
-  });
-
-  it('stores a range spanning a chunk boundary once patched, and a later second range', async () => {
-    const { upload, bucket } = freshUpload();
-    const data = randomBytes(CHUNK * 4);
-    const first = CHUNK * 2 - 200; // 200 bytes in chunk 1, 312 in chunk 2
-    const second = CHUNK * 3 + 5;
-    const written = placeholderOver(placeholderOver(data, first, 512), second, 512);
-    let reservedSecond = false;
-    upload.reserve(first, 512);
-    await writeAll(upload, written, 4096, (off) => {
-      if (off > first + 512 && !reservedSecond) {
-        upload.patch(first, data.subarray(first, first + 512));
-        upload.reserve(second, 512);
-        reservedSecond = true;
-      }
-    });
-    upload.patch(second, data.subarray(second, second + 512));
-    await upload.end();
-    expect((await readBack(bucket, upload.id)).equals(data)).toBe(true);
-  });
-
-  it('applies a patch that arrives before the bytes', async () => {
-    const { upload, bucket } = freshUpload();
-    const data = randomBytes(CHUNK * 2 + 3000);
-    const offset = CHUNK - 100; // spans chunks 0 and 1
-    upload.reserve(offset, 512);
-    upload.patch(offset, data.subarray(offset, offset + 512));
-    await writeAll(upload, placeholderOver(data, offset, 512), 70_000);
-    await upload.end();
-    expect((await readBack(bucket, upload.id)).equals(data)).toBe(true);
-  });
-
-  it('applies a patch that arrives when only part of the range was written', async () => {
-    const { upload, bucket } = freshUpload();
-    const data = randomBytes(CHUNK + 5000);
-    const offset = 4000;
-    const written = placeholderOver(data, offset, 512);
-    upload.reserve(offset, 512);
-    await upload.write(written.subarray(0, offset + 100));
-    upload.patch(offset, data.subarray(offset, offset + 512));
-    await upload.write(written.subarray(offset + 100));
-    await upload.end();
-    expect((await readBack(bucket, upload.id)).equals(data)).toBe(true);
-  });
-
-  it('refuses a patch that does not match a reserved range exactly, and a late reserve', async () => {
-    const { upload } = freshUpload();
-    upload.reserve(1000, 512);
-    expect(() => upload.patch(1000, Buffer.alloc(511))).toThrow(/matches no reserved range/);
-    expect(() => upload.patch(1001, Buffer.alloc(512))).toThrow(/matches no reserved range/);
-    expect(() => upload.reserve(1200, 512)).toThrow(/overlaps/);
-    await upload.write(Buffer.alloc(2000));
-    expect(() => upload.reserve(100, 512)).toThrow(/before its bytes are written/);
-    upload.patch(1000, Buffer.alloc(512));
-    expect(() => upload.patch(1000, Buffer.alloc(512))).toThrow(/already patched/);
-    await upload.abort();
-  });
-
-  it('rejects end() while a reserved range is unpatched, and abort then leaves nothing', async () => {
-    const { upload, bucketName } = freshUpload({ batchChunks: 2 });
-    upload.reserve(CHUNK * 3, 512);
-    await writeAll(upload, randomBytes(CHUNK * 5), 100_000);
-    await expect(upload.end()).rejects.toThrow(/\[783360, 783872\) was never patched/);
-    expect(await db.collection(`${bucketName}.files`).countDocuments({ _id: upload.id })).toBe(0);
-    await upload.abort();
-    expect(await db.collection(`${bucketName}.chunks`).countDocuments({ files_id: upload.id })).toBe(0);
   });
 
   it('abort removes every chunk and the files document, even after end(), and twice', async () => {
@@ -316,14 +227,12 @@ describe('ServerBackupStore with the GridFS mirror', () => {
     expect(await db.collection('env-uuid-cancel.chunks').countDocuments({})).toBe(0);
   });
 
-  it('beginUpload: the mirror takes patched ranges, commit completes the file and stores the metadata', async () => {
+  it('beginUpload: commit completes the file and stores the metadata', async () => {
     const store = new ServerBackupStore(client, 'env-uuid-begin');
     const id = '20260101-000000.s3';
     const upload = await store.beginUpload(id);
     const data = randomBytes(CHUNK * 3);
-    upload.mirror.reserve(512, 512);
-    await upload.mirror.write(placeholderOver(data, 512, 512));
-    upload.mirror.patch(512, data.subarray(512, 1024));
+    await upload.mirror.write(data);
     const stored = await upload.commit({ ...meta(id), environment: 'env-uuid-begin', size: data.length });
     expect(stored.id).toBe(id);
     const back: Buffer[] = [];
@@ -333,11 +242,3 @@ describe('ServerBackupStore with the GridFS mirror', () => {
     expect(file?.metadata).toEqual({ backupId: id });
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i += 1) {
-    if (await condition()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('condition not reached');
-}

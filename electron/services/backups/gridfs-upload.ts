@@ -1,21 +1,17 @@
 // ObjectId from the driver, not 'bson': under ESM+CJS the two can be distinct classes, and the chunks must carry the driver's own.
 import { MongoError, ObjectId, type Collection, type Db, type Document } from 'mongodb';
 import { QuorumError } from '../../../shared/errors';
-import type { ArchiveMirror } from '../archive/archive-mirror';
 
 /**
- * A GridFS upload that can hold back placeholder ranges until they are
- * patched (the archive mirror), writing the same documents as the driver's
+ * A GridFS upload of an archive, writing the same documents as the driver's
  * `GridFSBucketWriteStream` so `GridFSBucket.openDownloadStream` (and Juju)
- * read the file back: chunks `{ _id, files_id, n, data }` of `chunkSizeBytes`
- * (the last one shorter), then the files document `{ _id, length, chunkSize,
- * uploadDate, filename, metadata }` once every chunk is in.
- *
- * A chunk that overlaps a reserved range not yet patched stays in memory
- * until every range it overlaps is patched; every other chunk is inserted as
- * soon as it fills, `batchChunks` per `insertMany`, at most `maxInFlight`
- * batches at a time. `write` resolves while fewer than `maxInFlight` batches
- * are in flight and waits otherwise (the backpressure).
+ * read the file back: chunks `{ _id, files_id, n, data }` of
+ * `chunkSizeBytes` (the last one shorter), then the files document
+ * `{ _id, length, chunkSize, uploadDate, filename, metadata }` once every
+ * chunk is in. Unlike the driver's stream, which sends one chunk per round
+ * trip, chunks go `batchChunks` per `insertMany` with up to `maxInFlight`
+ * batches at a time; `write` waits while that many are in flight (the
+ * backpressure).
  */
 
 export interface GridFsArchiveUploadOptions {
@@ -34,20 +30,6 @@ export interface GridFsArchiveUploadOptions {
 
 export const DEFAULT_CHUNK_SIZE = 255 * 1024;
 
-interface Range {
-  readonly offset: number;
-  readonly length: number;
-  /** The final bytes once patched. */
-  data: Buffer | null;
-}
-
-/** A filled chunk kept back because a range it overlaps is not patched yet. */
-interface HeldChunk {
-  readonly n: number;
-  readonly start: number;
-  readonly data: Buffer;
-}
-
 interface ChunkDoc {
   _id: ObjectId;
   files_id: ObjectId;
@@ -60,7 +42,7 @@ function isNamespaceNotFound(error: unknown): boolean {
   return error instanceof MongoError && Number(error.code) === 26;
 }
 
-export class GridFsArchiveUpload implements ArchiveMirror {
+export class GridFsArchiveUpload {
   /** The files document's `_id` (the chunks' `files_id`). */
   readonly id = new ObjectId();
   readonly #files: Collection<Document>;
@@ -77,9 +59,6 @@ export class GridFsArchiveUpload implements ArchiveMirror {
   #pos = 0;
   /** Index of the chunk being filled; chunks below it are complete. */
   #n = 0;
-  /** Reserved ranges still needed: unpatched, or patched with bytes not all arrived. Sorted by offset. */
-  #ranges: Range[] = [];
-  #held: HeldChunk[] = [];
   /** Chunks ready to insert, not yet sent. */
   #ready: ChunkDoc[] = [];
   #inFlight = 0;
@@ -126,31 +105,13 @@ export class GridFsArchiveUpload implements ArchiveMirror {
     return this.#insertedBatches;
   }
 
-  reserve(offset: number, length: number): void {
-    if (this.#aborted) return;
-    if (this.#ending) throw new Error(`GridFsArchiveUpload: reserve(${offset}, ${length}) after end()`);
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || length < 1) {
-      throw new Error(`GridFsArchiveUpload: reserve(${offset}, ${length}) needs an integer offset and a positive integer length`);
-    }
-    if (offset < this.#length) {
-      throw new Error(`GridFsArchiveUpload: reserve(${offset}, ${length}) comes after ${this.#length} bytes were written; reserve a range before its bytes are written`);
-    }
-    const end = offset + length;
-    if (this.#ranges.some((r) => r.offset < end && offset < r.offset + r.length)) {
-      throw new Error(`GridFsArchiveUpload: reserve(${offset}, ${length}) overlaps a range already reserved`);
-    }
-    const at = this.#ranges.findIndex((r) => r.offset > offset);
-    this.#ranges.splice(at === -1 ? this.#ranges.length : at, 0, { offset, length, data: null });
-  }
-
   async write(data: Buffer): Promise<void> {
     this.#throwIfStopped();
     if (this.#ending) throw new Error('GridFsArchiveUpload: write() after end()');
     let from = 0;
     while (from < data.length) {
       if (this.#chunk === null) {
-        // Fresh per chunk: a completed chunk's buffer goes to the driver and is never touched again
-        // (held chunks are only patched before they are handed over).
+        // Fresh per chunk: a completed chunk's buffer goes to the driver and is never touched again.
         this.#chunk = Buffer.allocUnsafe(this.#chunkSize);
         this.#pos = 0;
       }
@@ -163,27 +124,6 @@ export class GridFsArchiveUpload implements ArchiveMirror {
     }
     this.#pump();
     await this.#until(() => this.#inFlight < this.#maxInFlight);
-  }
-
-  patch(offset: number, data: Buffer): void {
-    if (this.#aborted) return;
-    const range = this.#ranges.find((r) => r.offset === offset);
-    if (!range || range.length !== data.length) {
-      throw new Error(`GridFsArchiveUpload: patch(${offset}, ${data.length} bytes) matches no reserved range; patch exactly the offset and length that were reserved`);
-    }
-    if (range.data !== null) throw new Error(`GridFsArchiveUpload: range at ${offset} was already patched`);
-    range.data = Buffer.from(data);
-    const rangeEnd = range.offset + range.length;
-    const still: HeldChunk[] = [];
-    for (const held of this.#held) {
-      const heldEnd = held.start + held.data.length;
-      if (held.start < rangeEnd && range.offset < heldEnd) this.#applyPatch(range, held.data, held.start);
-      if (this.#ranges.some((r) => r.data === null && r.offset < heldEnd && held.start < r.offset + r.length)) still.push(held);
-      else this.#ready.push(this.#doc(held.n, held.data));
-    }
-    this.#held = still;
-    if (rangeEnd <= this.#n * this.#chunkSize) this.#ranges = this.#ranges.filter((r) => r !== range);
-    this.#pump();
   }
 
   end(): Promise<void> {
@@ -199,7 +139,6 @@ export class GridFsArchiveUpload implements ArchiveMirror {
   abort(): Promise<void> {
     this.#aborted = true;
     this.#ready = [];
-    this.#held = [];
     this.#chunk = null;
     this.#wake();
     this.#abort ??= this.#removeAll().catch((error: unknown) => {
@@ -218,16 +157,6 @@ export class GridFsArchiveUpload implements ArchiveMirror {
   async #finish(): Promise<void> {
     this.#throwIfStopped();
     this.#ending = true;
-    const open = this.#ranges.find((r) => r.data === null);
-    if (open) {
-      throw new Error(
-        `GridFsArchiveUpload: reserved range [${open.offset}, ${open.offset + open.length}) was never patched; the archive writer must patch every reserved range before end()`,
-      );
-    }
-    const beyond = this.#ranges.find((r) => r.offset + r.length > this.#length);
-    if (beyond) {
-      throw new Error(`GridFsArchiveUpload: reserved range [${beyond.offset}, ${beyond.offset + beyond.length}) ends after the ${this.#length} bytes written`);
-    }
     if (this.#chunk !== null && this.#pos > 0) this.#completeChunk();
     this.#chunk = null;
     this.#pump();
@@ -243,28 +172,10 @@ export class GridFsArchiveUpload implements ArchiveMirror {
   #completeChunk(): void {
     const chunk = this.#chunk!;
     const data = this.#pos === this.#chunkSize ? chunk : chunk.subarray(0, this.#pos);
-    const start = this.#n * this.#chunkSize;
-    const end = start + data.length;
-    let hold = false;
-    for (const r of this.#ranges) {
-      if (r.offset >= end) break;
-      if (r.offset + r.length <= start) continue;
-      if (r.data === null) hold = true;
-      else this.#applyPatch(r, data, start);
-    }
-    if (hold) this.#held.push({ n: this.#n, start, data });
-    else this.#ready.push(this.#doc(this.#n, data));
+    this.#ready.push(this.#doc(this.#n, data));
     this.#n += 1;
     this.#chunk = null;
     this.#pos = 0;
-    // A patched range is done with once all its bytes have passed: each of its chunks got the patch.
-    if (this.#ranges.length > 0) this.#ranges = this.#ranges.filter((r) => r.data === null || r.offset + r.length > end);
-  }
-
-  #applyPatch(range: Range, chunk: Buffer, chunkStart: number): void {
-    const from = Math.max(range.offset, chunkStart);
-    const to = Math.min(range.offset + range.length, chunkStart + chunk.length);
-    if (from < to) range.data!.copy(chunk, from - chunkStart, from - range.offset, to - range.offset);
   }
 
   #doc(n: number, data: Buffer): ChunkDoc {

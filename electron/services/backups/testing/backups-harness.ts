@@ -31,8 +31,6 @@ export async function startBackupsHarness(options: {
   readonly progressIntervalMs: number;
   /** Called with each progress phase an operation reports. */
   readonly onPhase: (phase: string) => void;
-  /** Passed to the service (default: decided per backup from the oplog's room). */
-  readonly storeWhileDumping?: boolean;
 }): Promise<BackupsHarness> {
   const secrets = new SecretRegistry();
   const logger = createMemoryLogger(secrets);
@@ -61,7 +59,6 @@ export async function startBackupsHarness(options: {
     // Entries past 4 KiB stream with their header patched in place (the sandbox's collections are small;
     // a real environment's big ones stream past the default of one 1 MiB block).
     gzip: { inlineEntryBytes: 4 * 1024 },
-    ...(options.storeWhileDumping !== undefined ? { storeWhileDumping: options.storeWhileDumping } : {}),
   });
   return {
     home,
