@@ -90,7 +90,7 @@ async function dataBytes(client: MongoClient): Promise<number> {
 }
 
 /** Bytes the archive may need on disk: data compresses well, so about 60 % of it plus a margin. */
-export function estimateArchiveBytes(data: number): number {
+function estimateArchiveBytes(data: number): number {
   return Math.ceil(data * 0.6) + SAFETY_MARGIN;
 }
 
@@ -211,7 +211,7 @@ export async function createBackup(ctx: OperationContext, deps: CreateBackupDeps
     const primary = await deps.primary();
     const store = new ServerBackupStore(await primary.mongo(), environment);
     upload = await store.beginUpload(id);
-    const mirror = upload.mirror;
+    const uploading = upload.archive;
     writer = await TarGzFileWriter.create({ finalPath, mtime: started, level: BACKUP_GZIP_LEVEL, ...deps.gzip });
     const w = writer;
     const abortWriter = (): void => void w.abort(new QuorumError('cancelled', 'The backup was cancelled; nothing was kept.'));
@@ -285,9 +285,9 @@ export async function createBackup(ctx: OperationContext, deps: CreateBackupDeps
       version,
     };
 
-    counted = () => mirror.length;
+    counted = () => uploading.length;
     reporter.phase({ phase: 'storing', message: 'Storing the archive on the state server…', totalBytes: written.size });
-    await feedUpload(mirror, createReadStream(written.path, { highWaterMark: 1024 * 1024 }), signal);
+    await feedUpload(uploading, createReadStream(written.path, { highWaterMark: 1024 * 1024 }), signal);
     reporter.phase({ phase: 'storing', message: 'Storing the backup metadata on the state server…', totalBytes: written.size });
     reporter.stop();
     const stored = await upload.commit(metadata, signal);

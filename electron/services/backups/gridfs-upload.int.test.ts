@@ -9,7 +9,7 @@ import { BACKUPS_DB, ServerBackupStore } from './server-store';
 import { startSandboxMongo, type SandboxMongo } from './testing/sandbox-mongo';
 
 /**
- * The GridFS archive mirror against the sandbox's juju-db through the real
+ * The GridFS archive upload against the sandbox's juju-db through the real
  * connection layer: files the driver's GridFSBucket reads back byte for byte,
  * backpressure, failures, abort.
  */
@@ -183,7 +183,7 @@ describe('GridFsArchiveUpload against the sandbox', () => {
   });
 });
 
-describe('ServerBackupStore with the GridFS mirror', () => {
+describe('ServerBackupStore with the GridFS upload', () => {
   const meta = (id: string): BackupMetadata => ({
     id,
     checksum: 'abc',
@@ -232,7 +232,7 @@ describe('ServerBackupStore with the GridFS mirror', () => {
     const id = '20260101-000000.s3';
     const upload = await store.beginUpload(id);
     const data = randomBytes(CHUNK * 3);
-    await upload.mirror.write(data);
+    await upload.archive.write(data);
     const stored = await upload.commit({ ...meta(id), environment: 'env-uuid-begin', size: data.length });
     expect(stored.id).toBe(id);
     const back: Buffer[] = [];

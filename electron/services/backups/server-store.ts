@@ -72,13 +72,13 @@ export function parseMetadataDocument(doc: Document): BackupMetadata {
  * Feeds a complete archive's bytes into an upload (not ended). A cancel
  * destroys the source and rejects; the caller aborts the upload.
  */
-export async function feedUpload(mirror: GridFsArchiveUpload, archive: Readable, signal?: AbortSignal): Promise<void> {
+export async function feedUpload(upload: GridFsArchiveUpload, archive: Readable, signal?: AbortSignal): Promise<void> {
   try {
     signal?.throwIfAborted();
     // A cancel destroys the source with an AbortError, which ends the loop below.
     if (signal) addAbortSignal(signal, archive);
     for await (const chunk of archive) {
-      await mirror.write(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+      await upload.write(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
     }
     signal?.throwIfAborted();
   } catch (error) {
@@ -87,9 +87,9 @@ export async function feedUpload(mirror: GridFsArchiveUpload, archive: Readable,
   }
 }
 
-/** An archive upload under way: feed `mirror`, then `commit` the metadata, or `abort`. */
+/** An archive upload under way: feed `archive`, then `commit` the metadata, or `abort`. */
 export interface ServerUpload {
-  readonly mirror: GridFsArchiveUpload;
+  readonly archive: GridFsArchiveUpload;
   commit(meta: BackupMetadata, signal?: AbortSignal): Promise<BackupMetadata>;
   abort(): Promise<void>;
 }
@@ -125,12 +125,11 @@ export class ServerBackupStore {
   }
 
   /**
-   * Starts storing an archive whose bytes are still being produced: feed
-   * them to `mirror` (placeholder ranges are held back until patched), then
-   * `commit` the metadata once the checksum is known (it completes the
-   * GridFS file first if `mirror.end()` was not awaited yet), or `abort` to
-   * leave nothing behind (no chunks, no files document, no metadata). A
-   * duplicate ID is refused before anything is written, as Juju refuses it.
+   * Starts storing an archive: feed its bytes to `archive`, then `commit`
+   * the metadata (it completes the GridFS file first if `archive.end()` was
+   * not awaited yet), or `abort` to leave nothing behind (no chunks, no files
+   * document, no metadata). A duplicate ID is refused before anything is
+   * written, as Juju refuses it, so a backup can check it before it starts.
    */
   async beginUpload(id: string): Promise<ServerUpload> {
     if (await this.get(id)) {
@@ -138,7 +137,7 @@ export class ServerBackupStore {
     }
     const stale = await this.#fileId(id);
     if (stale !== null) await this.#bucket.delete(stale as never);
-    const mirror = new GridFsArchiveUpload({
+    const archive = new GridFsArchiveUpload({
       db: this.#client.db(BACKUPS_DB),
       bucketName: this.#bucketName,
       filename: gridFilename(id),
@@ -146,13 +145,13 @@ export class ServerBackupStore {
       chunkSizeBytes: DEFAULT_CHUNK_SIZE,
     });
     const abort = async (): Promise<void> => {
-      await mirror.abort().catch(() => undefined);
+      await archive.abort().catch(() => undefined);
     };
     const commit = async (meta: BackupMetadata, signal?: AbortSignal): Promise<BackupMetadata> => {
       const stored: BackupMetadata = { ...meta, stored: new Date().toISOString() };
       try {
         signal?.throwIfAborted();
-        await mirror.end();
+        await archive.end();
         signal?.throwIfAborted();
         await this.#metadata().insertOne(metadataDocument(stored));
       } catch (error) {
@@ -164,15 +163,15 @@ export class ServerBackupStore {
       }
       return (await this.get(meta.id)) ?? stored;
     };
-    return { mirror, commit, abort };
+    return { archive, commit, abort };
   }
 
   /** Stores a complete archive then its metadata (upload of a local file). */
   async store(meta: BackupMetadata, archive: Readable, signal?: AbortSignal): Promise<BackupMetadata> {
     const upload = await this.beginUpload(meta.id);
     try {
-      await feedUpload(upload.mirror, archive, signal);
-      await upload.mirror.end();
+      await feedUpload(upload.archive, archive, signal);
+      await upload.archive.end();
     } catch (error) {
       await upload.abort();
       throw error;
