@@ -115,11 +115,6 @@ export class TarGzFileWriter {
     return this.#tarBytes;
   }
 
-  /** Compressed bytes written so far. */
-  get compressedBytes(): number {
-    return this.#output.bytes;
-  }
-
   addDirectory(name: string, meta: EntryMeta = {}): Promise<void> {
     return this.#enqueue(async () => {
       await this.#write(encodeTarHeader({ name, type: 'directory', size: 0, mode: meta.mode ?? 0o755, mtime: meta.mtime ?? this.#mtime }));
