@@ -35,7 +35,10 @@ export class ProgressReporter {
     const first = this.#samples[0]!;
     const dt = (now - first.t) / 1000;
     const rate = dt > 0.2 ? Math.max(0, (b - first.b) / dt) : 0;
-    this.#emit({ ...this.#phase, bytes: b, rate });
+    // A phase that knows its total (storing the archive) fills the bar by bytes.
+    const total = this.#phase.totalBytes;
+    const fraction = this.#phase.fraction ?? (total ? Math.min(1, b / total) : undefined);
+    this.#emit({ ...this.#phase, bytes: b, rate, ...(fraction === undefined ? {} : { fraction }) });
   }
 
   stop(): void {
