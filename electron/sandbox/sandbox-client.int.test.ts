@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderRemoteCommand } from '../../shared/remote-commands';
 import { launchSandboxProcess, type SandboxProcess } from './sandbox-client';
+import { powerCycleMachine3, processAlive, waitForExit } from './testing/sandbox-process-checks';
 import { connectSsh } from './testing/ssh-client';
 
 /** The sandbox in a child process (the console's way) and in the CLI. */
@@ -20,15 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fs.rm(home, { recursive: true, force: true });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('sandbox child process', () => {
   let sb: SandboxProcess | undefined;
@@ -50,18 +42,11 @@ describe('sandbox child process', () => {
     expect(r.stdout.toString()).toMatch(/^jujud-machine-3 start\/running, process \d+\n$/);
     ssh.end();
 
-    await sb.powerOff('3');
-    expect((await sb.describe()).machines.find((m) => m.id === '3')!.powered).toBe(false);
-    await expect(connectSsh(m3.ssh.port, key)).rejects.toThrow(/ECONNREFUSED/);
-    await sb.powerOn('3');
-    const again = await connectSsh(m3.ssh.port, key, { expectFingerprint: m3.hostKeyFingerprint });
-    again.end();
-    await expect(sb.powerOff('42')).rejects.toMatchObject({ code: 'not-found' });
-
+    await powerCycleMachine3(sb);
     const pid = sb.pid;
     await sb.stop();
     sb = undefined;
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
     await expect(connectSsh(m3.ssh.port, key)).rejects.toThrow(/ECONNREFUSED/);
   });
 
@@ -85,11 +70,9 @@ describe('sandbox child process', () => {
       });
       parent.once('exit', () => reject(new Error(`parent exited early: ${out}`)));
     });
-    expect(alive(childPid)).toBe(true);
+    expect(processAlive(childPid)).toBe(true);
     parent.kill('SIGKILL');
-    const deadline = Date.now() + 15_000;
-    while (alive(childPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(alive(childPid)).toBe(false);
+    expect(await waitForExit(childPid)).toBe(true);
     // The lock was released: the sandbox starts again in this home.
     const sb2 = await launchSandboxProcess({ home });
     await sb2.stop();

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchSandboxProcess, type SandboxProcess } from '../sandbox-client';
+import { powerCycleMachine3, waitForExit } from '../testing/sandbox-process-checks';
 import { connectSsh } from '../testing/ssh-client';
 import { utilityProcessStandIn } from '../testing/utility-process-stand-in';
 import { utilityProcessSpawner } from './child-spawner';
@@ -29,20 +30,6 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitDead(pid: number, ms = 15_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  return !alive(pid);
-}
 
 describe('sandbox in a utility process (stand-in)', () => {
   let sb: SandboxProcess | undefined;
@@ -67,24 +54,15 @@ describe('sandbox in a utility process (stand-in)', () => {
     expect(sb.pid).not.toBe(process.pid);
     expect(sb.initialDescription.machines).toHaveLength(5);
 
-    const d = await sb.describe();
-    const key = await fs.readFile(d.ssh.privateKeyPath, 'utf8');
-    const m3 = d.machines.find((m) => m.id === '3')!;
-    await sb.powerOff('3');
-    expect((await sb.describe()).machines.find((m) => m.id === '3')!.powered).toBe(false);
-    await expect(connectSsh(m3.ssh.port, key)).rejects.toThrow(/ECONNREFUSED/);
-    await sb.powerOn('3');
-    const ssh = await connectSsh(m3.ssh.port, key, { expectFingerprint: m3.hostKeyFingerprint });
-    ssh.end();
-    await expect(sb.powerOff('42')).rejects.toMatchObject({ code: 'not-found' });
+    const m3 = await powerCycleMachine3(sb);
 
     const exitCode = new Promise<number>((resolve) => standIn.children[0]!.once('exit', resolve));
     const pid = sb.pid;
     await sb.stop();
     sb = undefined;
     expect(await exitCode).toBe(0);
-    expect(await waitDead(pid)).toBe(true);
-    await expect(connectSsh(m3.ssh.port, key)).rejects.toThrow(/ECONNREFUSED/);
+    expect(await waitForExit(pid)).toBe(true);
+    await expect(connectSsh(m3.port, m3.key)).rejects.toThrow(/ECONNREFUSED/);
   });
 
   it('kills a utility process hard when its start takes too long', async () => {
