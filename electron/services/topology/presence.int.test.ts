@@ -164,7 +164,9 @@ describe('agent presence in the sandbox and the topology', () => {
   });
 
   it('a powered-off machine and a stopped agent show down within two periods, keeping every other fact; back to started once they ping', async () => {
-    const { topology: before } = await until((t) => t.machines.length === 5 && t.machines.every((m) => m.agentState === 'started'), 30_000);
+    // A settled replica set too: a fresh sandbox's secondaries may still be in their initial sync (STARTUP2).
+    const settled = (t: Topology): boolean => t.machines.every((m) => !m.member || m.member.state === 'PRIMARY' || m.member.state === 'SECONDARY');
+    const { topology: before } = await until((t) => t.machines.length === 5 && t.machines.every((m) => m.agentState === 'started') && settled(t), 30_000);
     const session4 = connection.session(addressOf('4'));
     await session4.whenConnected();
     const t0 = Date.now();
