@@ -187,6 +187,25 @@ describe('host keys', () => {
     expect(error.message).toMatch(/someone may be intercepting/);
     expect(error.details).toMatchObject({ knownFingerprint: oldFp, fingerprint: newFp });
   });
+
+  it('survives a connection that drops while its host key is still being checked', async () => {
+    // A machine power-cycled during the handshake: the verdict on its (changed) key arrives after the
+    // socket closed, and answering ssh2 then threw inside its torn-down protocol and crashed the process.
+    const oldFp = fingerprintOf(publicBlob(server.hostKey.public));
+    await (await connect({ vouched: oldFp })).close();
+    server.rotateHostKey();
+    class DroppingStore extends KnownHostsStore {
+      override async check(host: string, port: number, key: Buffer) {
+        server.dropAll();
+        await new Promise((r) => setTimeout(r, 200));
+        return super.check(host, port, key);
+      }
+    }
+    const error = await expectError(connect({ store: new DroppingStore(path.join(dir, 'known_hosts')) }));
+    expect(error.message).toContain('10.23.0.10');
+    // Still alive, and the next attempt gets the verdict.
+    expect((await expectError(connect())).code).toBe('host-key-changed');
+  });
 });
 
 describe('authentication', () => {

@@ -104,17 +104,28 @@ export class SshClient extends EventEmitter<SshClientEvents> {
           keepaliveInterval: options.keepaliveIntervalMs ?? 5_000,
           keepaliveCountMax: 3,
           hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
+            // The verdict comes back asynchronously (known_hosts is read from disk); by then the
+            // connection may be gone (a machine power-cycled mid-handshake). ssh2 cannot take an
+            // answer on a torn-down connection (it throws), and there is nobody left to tell.
+            const answer = (valid: boolean): void => {
+              if (settled) return;
+              try {
+                verify(valid);
+              } catch (error) {
+                fail(error);
+              }
+            };
             let presented;
             try {
               presented = describeHostKey(key);
             } catch (error) {
               hostKeyError = new QuorumError('host-unreachable', `${peer.address} presented a malformed SSH host key.`, { cause: error });
-              verify(false);
+              answer(false);
               return;
             }
             fingerprint = presented.fingerprint;
             verifyHostKey(options.knownHosts, peer, presented, options.vouchedFingerprint ?? null).then(
-              () => verify(true),
+              () => answer(true),
               (error: unknown) => {
                 hostKeyError =
                   error instanceof QuorumError
@@ -122,7 +133,7 @@ export class SshClient extends EventEmitter<SshClientEvents> {
                     : new QuorumError('internal', `Quorum could not check the host key of ${peer.address}: the known_hosts file could not be read or written.`, {
                         cause: error,
                       });
-                verify(false);
+                answer(false);
               },
             );
           },
