@@ -1,8 +1,21 @@
 /**
- * What Quorum reads from `replSetGetStatus` and `replSetGetConfig`, parsed
- * into plain readonly records. The driver hands back BSON values (`Long`,
- * `Timestamp`, `Date`); parsing here duck-types them so the model stays free
- * of any driver import and can be tested with plain objects.
+ * What Quorum reads from `replSetGetStatus` and the replica-set config,
+ * parsed into plain readonly records. Both shapes juju-db can have are
+ * accepted:
+ *
+ * - MongoDB 2.4 (what Juju 1.25 runs): a member's `optime` is a bare BSON
+ *   Timestamp beside `optimeDate`, there is no `term`, the reporting
+ *   member's own message is in `errmsg`, and the config is the document of
+ *   `local.system.replset` (no `replSetGetConfig`, no `settings.replicaSetId`
+ *   or `protocolVersion`);
+ * - MongoDB 3.2+ (protocol version 1): `optime` is `{ ts, t }`, the config
+ *   comes wrapped as `replSetGetConfig`'s `{ config }`.
+ *
+ * The clients hand back BSON values (`Long`, `Timestamp`, `Int32`, `Double`,
+ * `Date`), from either of bson's two builds (ESM and the driver's CJS), so
+ * nothing here uses `instanceof` on a bson class: values are duck-typed,
+ * which also keeps the model free of any driver import and testable with
+ * plain objects.
  */
 
 /** MongoDB member states (`rs.status().members[].state`), by their `stateStr`. */
@@ -117,7 +130,8 @@ export function parseReplSetStatus(reply: unknown): ReplicaSetStatusRecord {
     const m = asRecord(raw);
     const id = toNumber(m?.['_id']);
     if (m === null || id === null) return [];
-    const message = [m['lastHeartbeatMessage'], m['infoMessage']].find((v): v is string => typeof v === 'string' && v.length > 0);
+    // 2.4 puts the reporting member's own message in `errmsg`; later servers in `infoMessage`.
+    const message = [m['lastHeartbeatMessage'], m['infoMessage'], m['errmsg']].find((v): v is string => typeof v === 'string' && v.length > 0);
     return [
       {
         id,
@@ -150,16 +164,17 @@ function optimeSeconds(optimeDate: unknown, optime: unknown): number | null {
     const ms = Date.parse(optimeDate);
     if (!Number.isNaN(ms)) return ms / 1000;
   }
-  // MongoDB ≥ 3.2 (protocol version 1): `{ ts: Timestamp, t: Long }`; older: a bare Timestamp.
+  // MongoDB ≥ 3.2 (protocol version 1): `{ ts: Timestamp, t: Long }`; 2.4–3.0: a bare Timestamp.
   const record = asRecord(optime);
-  const ts = record !== null && 'ts' in record ? record['ts'] : optime;
+  const ts = record !== null && record['_bsontype'] !== 'Timestamp' && 'ts' in record ? record['ts'] : optime;
   return timestampSeconds(ts);
 }
 
-/** A BSON Timestamp's seconds (its high 32 bits), duck-typed. */
+/** A BSON Timestamp's seconds (its high 32 bits), duck-typed (either bson build; `{ t, i }` as plain data). */
 function timestampSeconds(value: unknown): number | null {
   const record = asRecord(value);
   if (record === null) return null;
+  if (record['_bsontype'] !== undefined && record['_bsontype'] !== 'Timestamp') return null;
   const getHighBits = record['getHighBits'];
   if (typeof getHighBits === 'function') {
     const high = (getHighBits as () => unknown).call(value);

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
 import { QuorumError } from '../../../shared/errors';
 import { SecretRegistry } from '../../../shared/redact';
+import { fromDriverError } from './driver-client';
+import { JujuDbNetworkError, JujuDbServerError, JujuDbTimeoutError } from './juju-db-client';
 import { redactDriverText, translateMongoError } from './mongo-errors';
 
 const ctx = { address: '10.23.0.10', user: 'machine-0' };
@@ -13,6 +15,12 @@ function secrets(): SecretRegistry {
   return s;
 }
 
+/**
+ * The driver implementation turns the driver's errors into the interface's
+ * (`fromDriverError`) but may let the driver's own through (cursors, pool
+ * events): both must translate the same. The interface's own classes are
+ * covered in mongo-client.test.ts.
+ */
 describe('translateMongoError', () => {
   it('maps code 18 to mongo-auth-failed', () => {
     const error = new MongoServerError({ ok: 0, code: 18, codeName: 'AuthenticationFailed', errmsg: 'Authentication failed.' });
@@ -75,5 +83,19 @@ describe('translateMongoError', () => {
     expect(wire).toContain('[redacted]');
     // URI credentials are masked even for a password nobody registered.
     expect(redactDriverText('mongodb://machine-0:unregistered-pw@host/', new SecretRegistry())).toBe('mongodb://[redacted]@host/');
+  });
+
+  it('translates driver errors the same once the driver implementation wrapped them in the interface\'s classes', () => {
+    const auth = fromDriverError(new MongoServerError({ ok: 0, code: 18, codeName: 'AuthenticationFailed', errmsg: 'Authentication failed.' }));
+    expect(auth).toBeInstanceOf(JujuDbServerError);
+    expect(translateMongoError(auth, ctx, secrets()).code).toBe('mongo-auth-failed');
+    const network = fromDriverError(new MongoNetworkError('connection 3 to 127.0.0.1:40001 closed'));
+    expect(network).toBeInstanceOf(JujuDbNetworkError);
+    expect(translateMongoError(network, ctx, secrets()).code).toBe('mongo-unavailable');
+    const timeout = fromDriverError(Object.assign(new Error('Timed out during operation'), { name: 'MongoOperationTimeoutError' }));
+    expect(timeout).toBeInstanceOf(JujuDbTimeoutError);
+    expect(translateMongoError(timeout, ctx, secrets()).code).toBe('mongo-unavailable');
+    const cert = Object.assign(new Error('unable to verify the first certificate'), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+    expect(translateMongoError(fromDriverError(new MongoNetworkError('x', { cause: cert })), ctx, secrets()).code).toBe('tls-failed');
   });
 });
