@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   'mongo-auth-failed',
   'tls-failed',
   'mongo-unavailable',
+  'mongo-unsupported',
   'remote-command-failed',
   // backups, restore, HA
   'ha-not-ready',

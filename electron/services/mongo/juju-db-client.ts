@@ -125,6 +125,8 @@ export interface CollectionInfo {
   readonly name: string;
   /** Creation options (`capped`, `size`, …); `{}` when none. */
   readonly options: Document;
+  /** The collection's UUID in hex, on servers that have one (3.6+); mongodump writes it to metadata.json. */
+  readonly uuid?: string;
 }
 
 export interface IndexSpec {

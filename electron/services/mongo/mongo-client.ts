@@ -1,81 +1,52 @@
-import tls, { type PeerCertificate } from 'node:tls';
-import { MongoClient } from 'mongodb';
 import type { SecretRegistry } from '../../../shared/redact';
+import { createDriverJujuDb } from './driver-client';
+import { DRIVER_MIN_WIRE_VERSION, JujuDbUnsupportedServerError, SUPPORTED_MONGO_VERSIONS, type JujuDbClient, type JujuDbConnectOptions } from './juju-db-client';
+import { handshake, openLegacyJujuDb } from './legacy/index';
 import { translateMongoError, type MongoErrorContext } from './mongo-errors';
 
 /**
- * The official driver, pointed at a local tunnel to one juju-db member.
+ * Opens Quorum's juju-db client on one member (through the SSH tunnel's
+ * local port), choosing the implementation from the handshake, as a 2.4-era
+ * driver would: an `isMaster` by OP_QUERY on `admin.$cmd`, which every
+ * MongoDB answers, and `buildInfo`.
  *
- * - `directConnection`: through a tunnel only this member is reachable; with
- *   `replicaSet=` the driver would switch to the addresses the set reports.
- * - TLS verified against the environment CA. The tunnel's 127.0.0.1 says
- *   nothing about the machine, so the certificate's names are checked
- *   against the names Juju always puts in a juju-db certificate
- *   (`juju-mongodb`, `localhost`, `127.0.0.1`); the chain must still lead to
- *   the environment CA.
- * - SCRAM as the machine agent (`machine-N` / statepassword, authSource
- *   admin), the same identity Juju's own backups use.
- * - A small pool and short timeouts: a console waits seconds, not minutes.
+ * - no `maxWireVersion` (MongoDB 2.4, what Juju 1.25 runs) up to wire 8
+ *   (4.2): our legacy wire-protocol client, authenticating with MONGODB-CR
+ *   (2.4/2.6) or SCRAM-SHA-1 (3.x–4.2), reusing the handshake's connection;
+ * - wire 9 (4.4) and later: the official driver;
+ * - older than 2.4: refused, saying which version was found.
+ *
+ * Failures come back as translated QuorumErrors (`mongo-auth-failed`
+ * whichever mechanism was used, `tls-failed`, `mongo-unavailable`,
+ * `mongo-unsupported`).
  */
 
-export const JUJU_DB_SERVER_NAMES = ['juju-mongodb', 'localhost', '127.0.0.1'] as const;
-
-export interface JujuDbClientOptions {
-  /** Local port of the tunnel to the member. */
-  readonly port: number;
-  readonly user: string;
-  readonly password: string;
-  /** Environment CA certificate (PEM). */
-  readonly caPem: string;
-  readonly serverSelectionTimeoutMS?: number;
-  readonly connectTimeoutMS?: number;
-  readonly heartbeatFrequencyMS?: number;
-  readonly maxPoolSize?: number;
+/** `2.4.9` → [2, 4, 9]; missing parts are 0. */
+export function parseMongoVersion(version: string): [number, number, number] {
+  const [a = 0, b = 0, c = 0] = version.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);
+  return [a, b, c];
 }
 
-/** Accepts a certificate that is valid for any of the names juju-db certificates carry. */
-export function checkJujuDbIdentity(_host: string, cert: PeerCertificate): Error | undefined {
-  let first: Error | undefined;
-  for (const name of JUJU_DB_SERVER_NAMES) {
-    const error = tls.checkServerIdentity(name, cert);
-    if (!error) return undefined;
-    first ??= error;
-  }
-  return first;
+/** True when Quorum can speak to this server at all (2.4 or later). */
+export function isSupportedMongoVersion(version: string): boolean {
+  if (version === '') return true; // buildInfo refused: the handshake decides alone
+  const [major, minor] = parseMongoVersion(version);
+  return major > 2 || (major === 2 && minor >= 4);
 }
 
-export function createJujuDbClient(options: JujuDbClientOptions): MongoClient {
-  return new MongoClient(`mongodb://127.0.0.1:${options.port}/`, {
-    directConnection: true,
-    tls: true,
-    ca: options.caPem,
-    servername: 'juju-mongodb',
-    checkServerIdentity: checkJujuDbIdentity,
-    auth: { username: options.user, password: options.password },
-    authSource: 'admin',
-    appName: 'quorum',
-    maxPoolSize: options.maxPoolSize ?? 4,
-    minPoolSize: 0,
-    maxIdleTimeMS: 60_000,
-    serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
-    connectTimeoutMS: options.connectTimeoutMS ?? 5_000,
-    socketTimeoutMS: 0,
-    heartbeatFrequencyMS: options.heartbeatFrequencyMS ?? 5_000,
-    retryWrites: false,
-    monitorCommands: false,
-  });
-}
-
-/** Creates and connects a client; failures come back as translated QuorumErrors and the client is closed. */
-export async function connectJujuDb(options: JujuDbClientOptions, context: MongoErrorContext, secrets: SecretRegistry): Promise<MongoClient> {
-  const client = createJujuDbClient(options);
+export async function connectJujuDb(options: JujuDbConnectOptions, context: MongoErrorContext, secrets: SecretRegistry): Promise<JujuDbClient> {
   try {
-    await client.connect();
-    // connect() with directConnection only selects the server; make sure auth works now rather than on first use.
-    await client.db('admin').command({ ping: 1 });
-    return client;
+    const found = await handshake(options);
+    if (found.maxWireVersion >= DRIVER_MIN_WIRE_VERSION) {
+      found.close();
+      return await createDriverJujuDb(options, found);
+    }
+    if (!isSupportedMongoVersion(found.version)) {
+      found.close();
+      throw new JujuDbUnsupportedServerError(`juju-db runs MongoDB ${found.version}; Quorum supports ${SUPPORTED_MONGO_VERSIONS}.`, found.version);
+    }
+    return await openLegacyJujuDb(options, found);
   } catch (error) {
-    await client.close(true).catch(() => undefined);
     throw translateMongoError(error, context, secrets);
   }
 }

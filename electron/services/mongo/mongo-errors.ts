@@ -1,4 +1,5 @@
 import { QuorumError } from '../../../shared/errors';
+import { JujuDbTimeoutError, JujuDbUnsupportedServerError, SUPPORTED_MONGO_VERSIONS } from './juju-db-client';
 import type { SecretRegistry } from '../../../shared/redact';
 
 /**
@@ -35,7 +36,8 @@ const TLS_CODES = new Set([
   'EPROTO',
 ]);
 const AUTH_CODES = new Set([18, 11]); // AuthenticationFailed, UserNotFound
-const NOT_PRIMARY_CODES = new Set([10107, 13435, 13436, 189, 91, 11600, 11602]);
+// 10054/10058/13435: 2.4's "not master" (write, command, query without slaveOk).
+const NOT_PRIMARY_CODES = new Set([10107, 13435, 13436, 189, 91, 11600, 11602, 10054, 10058]);
 
 interface ErrorLike {
   name?: string;
@@ -69,7 +71,16 @@ export function translateMongoError(error: unknown, context: MongoErrorContext, 
   const details = { address: context.address, user: context.user };
   const raw = redactDriverText(first?.message ?? String(error), secrets).slice(0, 300);
 
-  const auth = all.find((e) => (typeof e.code === 'number' && AUTH_CODES.has(e.code)) || /Authentication failed/i.test(e.message ?? ''));
+  const unsupported = all.find((e): e is JujuDbUnsupportedServerError => e instanceof JujuDbUnsupportedServerError);
+  if (unsupported) {
+    return new QuorumError(
+      'mongo-unsupported',
+      `juju-db on ${context.address} runs MongoDB ${unsupported.found}, which Quorum cannot speak to. Quorum supports ${SUPPORTED_MONGO_VERSIONS}.`,
+      { details: { ...details, found: unsupported.found }, cause: error },
+    );
+  }
+  // "auth fails" is MongoDB 2.4's MONGODB-CR answer (no code); later servers say "Authentication failed." with code 18.
+  const auth = all.find((e) => (typeof e.code === 'number' && AUTH_CODES.has(e.code)) || /Authentication failed|auth fails/i.test(e.message ?? ''));
   if (auth) {
     return new QuorumError(
       'mongo-auth-failed',
@@ -90,7 +101,7 @@ export function translateMongoError(error: unknown, context: MongoErrorContext, 
       { details: { ...details, reason: why }, cause: error },
     );
   }
-  const notPrimary = all.find((e) => typeof e.code === 'number' && NOT_PRIMARY_CODES.has(e.code));
+  const notPrimary = all.find((e) => (typeof e.code === 'number' && NOT_PRIMARY_CODES.has(e.code)) || /^not master/.test(e.message ?? ''));
   if (notPrimary) {
     return new QuorumError(
       'mongo-unavailable',
@@ -98,7 +109,15 @@ export function translateMongoError(error: unknown, context: MongoErrorContext, 
       { details: { ...details, reason: 'not-primary' }, cause: error },
     );
   }
-  const network = all.find((e) => /MongoNetwork|MongoServerSelection|MongoTopologyClosed|MongoNotConnected|PoolClosed|PoolCleared/.test(e.name ?? ''));
+  const timeout = all.find((e): e is JujuDbTimeoutError => e instanceof JujuDbTimeoutError);
+  if (timeout && timeout.timeoutMs > 0) {
+    return new QuorumError(
+      'mongo-unavailable',
+      `juju-db on ${context.address} did not answer within ${Math.round(timeout.timeoutMs / 1000)} s through the SSH tunnel; the operation was cancelled. Check that the juju-db service runs and is not overloaded (service juju-db status); Quorum retries on its own.`,
+      { details: { ...details, reason: raw }, cause: error },
+    );
+  }
+  const network = all.find((e) => /MongoNetwork|MongoServerSelection|MongoTopologyClosed|MongoNotConnected|PoolClosed|PoolCleared|JujuDbNetworkError|JujuDbTimeoutError/.test(e.name ?? ''));
   if (network) {
     return new QuorumError(
       'mongo-unavailable',

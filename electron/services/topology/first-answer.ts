@@ -87,6 +87,7 @@ const PRIORITY: readonly ErrorCode[] = [
   'ssh-auth-failed',
   'agent-conf-unreadable',
   'mongo-auth-failed',
+  'mongo-unsupported',
   'tls-failed',
   'remote-command-failed',
   'mongo-unavailable',
