@@ -203,6 +203,8 @@ function defaultAnswer(request: FakeRequest, options: Required<FakeServerOptions
       const serverSig = createHmac('sha1', createHmac('sha1', salted).update('Server Key').digest()).update(authMessage).digest('base64');
       return ok({ conversationId: 1, done: false, payload: new Binary(Buffer.from(`v=${serverSig}`)) });
     }
+    case 'ping':
+      return ok({});
     case 'getlasterror':
       return ok({ err: null, n: 0 });
     default:

@@ -47,9 +47,10 @@ export function newRequestId(): number {
   return nextRequestId;
 }
 
-/** Serializes a document we send (undefined fields left out, `$`-keys allowed for operators). */
+/** Serializes a document as the official driver does by default (undefined as null), so both clients store the same. */
 export function bson(doc: Document): Buffer {
-  return Buffer.from(serialize(doc, { ignoreUndefined: true }));
+  const bytes = serialize(doc);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function cstring(text: string): Buffer {

@@ -1,0 +1,50 @@
+import { DRIVER_MIN_WIRE_VERSION, type JujuDbClient, type JujuDbConnectOptions } from '../juju-db-client';
+import { authenticate, mechanismFor, type Credentials } from './auth';
+import { LegacyJujuDbClient, type LegacyClientSettings } from './client';
+import { LegacyConnection } from './connection';
+import { DEFAULT_CONNECT_TIMEOUT_MS, endpointOf, LegacyHandshake, type Handshake } from './handshake';
+import { ConnectionPool } from './pool';
+import { DEFAULT_MAX_MESSAGE_SIZE } from './wire';
+
+export const DEFAULT_OPERATION_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_POOL_SIZE = 4;
+
+/**
+ * Authenticates (MONGODB-CR when maxWireVersion < 3, i.e. MongoDB 2.4/2.6;
+ * SCRAM-SHA-1 on 3.0-4.2) and returns the client; reuses the handshake's
+ * connection as the pool's first. Which servers to use it for is the
+ * caller's choice (see `connectJujuDb`).
+ */
+export async function openLegacyJujuDb(options: JujuDbConnectOptions, handshake: Handshake): Promise<JujuDbClient> {
+  const mechanism = mechanismFor(handshake.maxWireVersion);
+  const credentials: Credentials = { user: options.user, password: options.password, source: options.authSource ?? 'admin' };
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const endpoint = endpointOf(options);
+
+  const authenticated = async (connection: LegacyConnection): Promise<LegacyConnection> => {
+    try {
+      await authenticate(connection, credentials, mechanism, { timeoutMs: connectTimeoutMs });
+      return connection;
+    } catch (error) {
+      connection.destroy('authentication failed');
+      throw error;
+    }
+  };
+  const open = async (): Promise<LegacyConnection> => authenticated(await LegacyConnection.open(endpoint, connectTimeoutMs));
+
+  const handedOver = handshake instanceof LegacyHandshake ? handshake.takeConnection() : undefined;
+  const first = handedOver ? await authenticated(handedOver) : await open();
+  const maxMessageSize = handshake.isMaster['maxMessageSizeBytes'];
+  const settings: LegacyClientSettings = {
+    server: { version: handshake.version, maxWireVersion: handshake.maxWireVersion, protocol: 'legacy', authMechanism: mechanism },
+    operationTimeoutMs: options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS,
+    maxMessageSizeBytes: typeof maxMessageSize === 'number' && maxMessageSize > 0 ? maxMessageSize : DEFAULT_MAX_MESSAGE_SIZE,
+  };
+  const pool = new ConnectionPool(open, Math.max(1, options.maxPoolSize ?? DEFAULT_MAX_POOL_SIZE), first);
+  return new LegacyJujuDbClient(pool, settings);
+}
+
+/** True for the servers this client is for (the driver takes wire version 9 and later). */
+export function isLegacyWireVersion(maxWireVersion: number): boolean {
+  return maxWireVersion < DRIVER_MIN_WIRE_VERSION;
+}
