@@ -59,7 +59,7 @@ async function metadataCount(): Promise<number> {
   for (const s of target.stateServers) {
     try {
       const session = await env.stateServer(s.address);
-      return await session.withMongo((c) => c.db(BACKUPS_DB).collection(METADATA_COLLECTION).countDocuments());
+      return await session.withMongo(async (c) => Number((await c.command(BACKUPS_DB, { count: METADATA_COLLECTION })).n));
     } catch {
       // try the next one
     }

@@ -12,6 +12,8 @@ import { ConnectionManager } from '../connection/connection-manager';
 import type { ConnectionTarget } from '../environments/target';
 import type { OperationManager } from '../operations/operation-manager';
 import type { BackupsService } from './backups-service';
+import type { JujuDbClient } from '../mongo/juju-db-client';
+import { findFileByName, findFilesByName, openDownloadStream } from './gridfs';
 import { BACKUPS_DB, METADATA_COLLECTION } from './server-store';
 import { startBackupsHarness, type BackupsHarness } from './testing/backups-harness';
 
@@ -93,8 +95,12 @@ function streamedHeaders(gz: Buffer): string[] {
   return names;
 }
 
-async function mongo() {
+async function mongo(): Promise<JujuDbClient> {
   return (await manager.open(target).stateServer(target.stateServers[0]!.address)).mongo();
+}
+
+async function count(client: JujuDbClient, db: string, collection: string): Promise<number> {
+  return Number((await client.command(db, { count: collection })).n);
 }
 
 let first: CreateBackupResult;
@@ -153,23 +159,26 @@ describe('backups against the sandbox', () => {
     expect(dumped).toContain('juju-backup/dump/juju/machines.bson');
     expect(dumped.some((k) => k.startsWith('juju-backup/dump/presence/'))).toBe(true);
     expect(dumped).toContain('juju-backup/dump/admin/system.users.bson');
+    // mongodump 2.4's layout, as the sandbox's juju-db runs MongoDB 2.4 as Juju 1.25 does.
+    expect(client.server.version).toMatch(/^2\.4\./);
+    expect([...entries.keys()].filter((k) => k.includes('system.indexes'))).toEqual([]);
+    expect(entries.get('juju-backup/dump/juju/machines.metadata.json')!.toString()).toMatch(/^\{(options : \{ .* \}, )?indexes:\[\{ "v" : 1, "key" : \{ "_id" : 1 \}, "ns" : "juju\.machines", "name" : "_id_" \}.*\]\}$/);
     for (const k of dumped) {
       const [db, file] = k.slice('juju-backup/dump/'.length).split('/') as [string, string];
       const coll = file.slice(0, -'.bson'.length);
       const docs = bsonDocs(entries.get(k)!);
-      if (db === 'juju' && coll === 'machines') expect(docs.length).toBe(await client.db(db).collection(coll).countDocuments());
+      if (db === 'juju' && coll === 'machines') expect(docs.length).toBe(await count(client, db, coll));
       expect(entries.has(`juju-backup/dump/${db}/${coll}.metadata.json`)).toBe(true);
     }
     expect(entries.has('juju-backup/dump/oplog.bson')).toBe(true);
 
     // The server copy: Juju's metadata fields and an identical archive in GridFS.
-    const doc = await client.db(BACKUPS_DB).collection(METADATA_COLLECTION).findOne({ _id: m.id as never });
+    const doc = await client.findOne({ db: BACKUPS_DB, collection: METADATA_COLLECTION }, { _id: m.id });
     expect(Object.keys(doc!)).toEqual(['_id', 'checksum', 'checksumformat', 'size', 'stored', 'started', 'finished', 'notes', 'environment', 'machine', 'hostname', 'version']);
-    const gridFiles = await client.db(BACKUPS_DB).collection(`${env.uuid}.files`).find({ filename: `backups/${m.id}` }).toArray();
-    expect(gridFiles).toHaveLength(1);
-    const { GridFSBucket } = await import('mongodb');
+    const bucket = { client, db: BACKUPS_DB, bucketName: env.uuid };
+    expect(await findFilesByName(bucket, `backups/${m.id}`)).toHaveLength(1);
     const parts: Buffer[] = [];
-    for await (const c of new GridFSBucket(client.db(BACKUPS_DB), { bucketName: env.uuid }).openDownloadStreamByName(`backups/${m.id}`)) parts.push(c as Buffer);
+    for await (const c of openDownloadStream(bucket, (await findFileByName(bucket, `backups/${m.id}`))!)) parts.push(c as Buffer);
     const fromServer = Buffer.concat(parts);
     expect(fromServer.length).toBe(file.length);
     expect(crypto.createHash('sha1').update(fromServer).digest('base64')).toBe(m.checksum);
@@ -239,7 +248,7 @@ describe('backups against the sandbox', () => {
   it('cancel leaves nothing under the final name and no metadata', async () => {
     await new Promise((r) => setTimeout(r, 1100));
     const client = await mongo();
-    const countBefore = await client.db(BACKUPS_DB).collection(METADATA_COLLECTION).countDocuments();
+    const countBefore = await count(client, BACKUPS_DB, METADATA_COLLECTION);
     const folder = path.join(home, 'cancelled');
     let cancelled = false;
     let operationId = '';
@@ -252,6 +261,6 @@ describe('backups against the sandbox', () => {
     expect(cancelled).toBe(true);
     expect(done.state).toBe('cancelled');
     expect(await fs.readdir(folder)).toEqual([]);
-    expect(await client.db(BACKUPS_DB).collection(METADATA_COLLECTION).countDocuments()).toBe(countBefore);
+    expect(await count(client, BACKUPS_DB, METADATA_COLLECTION)).toBe(countBefore);
   });
 });

@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, rm, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import type { MongoClient } from 'mongodb';
 import { archiveMetadataJson, backupIdFor, CHECKSUM_FORMAT, defaultBackupFilename, NO_DOWNLOAD_WARNING, type BackupMetadata } from '../../../shared/backups/metadata';
 import { QuorumError } from '../../../shared/errors';
 import type { OperationContext } from '../operations/operation-manager';
@@ -10,6 +9,8 @@ import { CONTENT_DIR, DUMP_DIR, METADATA_ENTRY, ROOT_TAR_ENTRY, rootTarSources }
 import { TarGzFileWriter, writeFailure } from '../archive/tar-gz-file-writer';
 import type { StateServerSession } from '../connection/state-server-session';
 import type { Logger } from '../log';
+import type { JujuDbClient } from '../mongo/juju-db-client';
+import { bsonNumber } from './bson-values';
 import { dumpToArchive } from './dump';
 import { ProgressReporter } from './progress';
 import { readReplicaSet, stateServerChoices, chooseInitialStateServer, waitUntilReady, type ReplicaSetView, type StateServerChoice } from './readiness';
@@ -18,7 +19,7 @@ import { feedUpload, ServerBackupStore } from './server-store';
 /**
  * One backup, as `juju backups create` makes it but streamed end to end:
  * readiness and free-space checks, `root.tar` straight from the remote tar,
- * the dump from the driver, both through the parallel gzip and SHA-1 into
+ * the dump through the juju-db client, both through the parallel gzip and SHA-1 into
  * the local `.partial`; then stored in GridFS with its metadata. Whatever
  * fails or is cancelled leaves no final file and no metadata.
  *
@@ -77,14 +78,18 @@ const SAFETY_MARGIN = 64 * 1024 * 1024;
  */
 export const BACKUP_GZIP_LEVEL = 1;
 
-/** Bytes of BSON data in every database a backup dumps. */
-async function dataBytes(client: MongoClient): Promise<number> {
-  const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true });
+/**
+ * Bytes of BSON data in every database a backup dumps: `dbStats.dataSize`
+ * per database (2.4's dbStats has it too, beside `storageSize` and
+ * `fileSize`).
+ */
+export async function dataBytes(client: JujuDbClient): Promise<number> {
+  const databases = await client.listDatabases();
   let data = 0;
   for (const d of databases) {
     if (d.name === 'local' || d.name === 'backups') continue;
-    const stats = await client.db(d.name).stats();
-    data += Number(stats.dataSize ?? 0);
+    const stats = await client.command(d.name, { dbStats: 1 });
+    data += bsonNumber(stats.dataSize) ?? 0;
   }
   return data;
 }
@@ -140,7 +145,7 @@ async function pickMachine(
     const choice = choices.find((c) => c.machineId === requested);
     if (!choice) throw new QuorumError('not-found', `Machine ${requested} is not a state server of this environment. Pick one from the list.`);
     const session = await deps.session(choice.address);
-    await retryMongo(() => session.withMongo((c) => c.db('admin').command({ ping: 1 })), signal);
+    await retryMongo(() => session.withMongo((c) => c.command('admin', { ping: 1 })), signal);
     return { choice, session };
   }
   // The initial state server first; when it cannot be reached, the next healthy voting one.
@@ -150,7 +155,7 @@ async function pickMachine(
   for (const choice of ordered) {
     try {
       const session = await deps.session(choice.address);
-      await retryMongo(() => session.withMongo((c) => c.db('admin').command({ ping: 1 })), signal, 2);
+      await retryMongo(() => session.withMongo((c) => c.command('admin', { ping: 1 })), signal, 2);
       return { choice, session };
     } catch (error) {
       signal.throwIfAborted();

@@ -1,47 +1,31 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { GridFSBucket, ObjectId, type Db, type Document, type MongoClient } from 'mongodb';
+import { ObjectId, type Document } from 'bson';
+import { GridFSBucket } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupMetadata } from '../../../shared/backups/metadata';
 import { QuorumError } from '../../../shared/errors';
+import type { JujuDbClient, Namespace } from '../mongo/juju-db-client';
+import { isObjectId, objectIdHex } from './bson-values';
+import { deleteFile, findFileByName, GridFsCorruptFileError, openDownloadStream, type GridFsBucket } from './gridfs';
 import { DEFAULT_CHUNK_SIZE, GridFsArchiveUpload, type GridFsArchiveUploadOptions } from './gridfs-upload';
 import { BACKUPS_DB, ServerBackupStore } from './server-store';
-import { startSandboxMongo, type SandboxMongo } from './testing/sandbox-mongo';
+import { BACKUP_TEST_PROFILES, driverBehind, startSandboxMongo, type SandboxMongo } from './testing/sandbox-mongo';
 
 /**
- * The GridFS archive upload against the sandbox's juju-db through the real
- * connection layer: files the driver's GridFSBucket reads back byte for byte,
- * backpressure, failures, abort.
+ * The GridFS module and archive upload against the sandbox's juju-db
+ * through the real connection layer, on MongoDB 2.4 (legacy client:
+ * OP_INSERT + getLastError, system.indexes) and 6.0 (driver): files read
+ * back byte for byte, driver-shaped documents and indexes (on 6.0 the
+ * driver's own GridFSBucket reads ours and we read its), backpressure,
+ * failures, abort, delete.
  */
 
 const CHUNK = DEFAULT_CHUNK_SIZE;
 
-let stack: SandboxMongo;
-let client: MongoClient;
-let db: Db;
-let bucketCount = 0;
-
-beforeAll(async () => {
-  stack = await startSandboxMongo('quorum-gridfs-');
-  client = stack.client;
-  db = client.db(BACKUPS_DB);
-});
-
-afterAll(async () => {
-  await stack?.close();
-});
-
-/** Each test gets its own bucket, so index creation and counts are its own. */
-function freshUpload(options: Partial<GridFsArchiveUploadOptions> = {}): { upload: GridFsArchiveUpload; bucket: GridFSBucket; bucketName: string } {
-  bucketCount += 1;
-  const bucketName = `test-${bucketCount}-${new ObjectId().toHexString()}`;
-  const upload = new GridFsArchiveUpload({ db, bucketName, filename: `backups/t${bucketCount}`, metadata: { backupId: `t${bucketCount}` }, ...options });
-  return { upload, bucket: new GridFSBucket(db, { bucketName }), bucketName };
-}
-
-async function readBack(bucket: GridFSBucket, id: ObjectId): Promise<Buffer> {
+async function readAll(stream: Readable): Promise<Buffer> {
   const parts: Buffer[] = [];
-  for await (const part of bucket.openDownloadStream(id)) parts.push(part as Buffer);
+  for await (const part of stream) parts.push(part as Buffer);
   return Buffer.concat(parts);
 }
 
@@ -52,83 +36,148 @@ async function writeAll(upload: GridFsArchiveUpload, data: Buffer, size: number)
   }
 }
 
-describe('GridFsArchiveUpload against the sandbox', () => {
-  it('stores a multi-chunk file the driver reads back byte-identical, with driver-shaped documents and indexes', async () => {
-    const { upload, bucket, bucketName } = freshUpload();
+async function count(client: JujuDbClient, ns: Namespace, query: Document = {}): Promise<number> {
+  return Number((await client.command(ns.db, { count: ns.collection, query })).n);
+}
+
+describe.each(BACKUP_TEST_PROFILES)('GridFS on the sandbox (MongoDB %s)', (profile) => {
+  let stack: SandboxMongo;
+  let client: JujuDbClient;
+  let bucketCount = 0;
+
+  beforeAll(async () => {
+    stack = await startSandboxMongo('quorum-gridfs-', profile);
+    client = stack.client;
+    expect(client.server.protocol).toBe(profile === '2.4' ? 'legacy' : 'driver');
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  /** Each test gets its own bucket, so index creation and counts are its own. */
+  function freshUpload(options: Partial<Omit<GridFsArchiveUploadOptions, 'bucket'>> = {}): { upload: GridFsArchiveUpload; bucket: GridFsBucket; files: Namespace; chunks: Namespace } {
+    bucketCount += 1;
+    const bucket: GridFsBucket = { client, db: BACKUPS_DB, bucketName: `test-${bucketCount}-${new ObjectId().toHexString()}` };
+    const upload = new GridFsArchiveUpload({ bucket, filename: `backups/t${bucketCount}`, metadata: { backupId: `t${bucketCount}` }, ...options });
+    return { upload, bucket, files: { db: BACKUPS_DB, collection: `${bucket.bucketName}.files` }, chunks: { db: BACKUPS_DB, collection: `${bucket.bucketName}.chunks` } };
+  }
+
+  it('stores a multi-chunk file read back byte-identical, with driver-shaped documents and indexes', async () => {
+    const { upload, bucket, files, chunks } = freshUpload();
     const data = randomBytes(CHUNK * 20 + 12_345);
     await writeAll(upload, data, 100_000);
     expect(upload.length).toBe(data.length);
     await upload.end();
 
-    expect((await readBack(bucket, upload.id)).equals(data)).toBe(true);
-    const files = await db.collection(`${bucketName}.files`).find({}).toArray();
-    expect(files).toHaveLength(1);
-    const file = files[0]!;
-    expect(Object.keys(file).sort()).toEqual(['_id', 'chunkSize', 'filename', 'length', 'metadata', 'uploadDate']);
-    expect(file._id.equals(upload.id)).toBe(true);
-    expect(Number(file.length)).toBe(data.length);
-    expect(Number(file.chunkSize)).toBe(CHUNK);
-    expect(file.filename).toBe(`backups/t${bucketCount}`);
-    expect(file.metadata).toEqual({ backupId: `t${bucketCount}` });
-    expect(file.uploadDate).toBeInstanceOf(Date);
-
-    const chunks = await db.collection(`${bucketName}.chunks`).find({}).sort({ n: 1 }).toArray();
-    expect(chunks.map((c) => c.n)).toEqual(Array.from({ length: 21 }, (_, i) => i));
-    for (const c of chunks) {
-      expect(Object.keys(c).sort()).toEqual(['_id', 'data', 'files_id', 'n']);
-      expect(c._id).toBeInstanceOf(ObjectId);
-      expect((c.files_id as ObjectId).equals(upload.id)).toBe(true);
+    const file = await findFileByName(bucket, `backups/t${bucketCount}`);
+    expect(file).not.toBeNull();
+    expect((await readAll(openDownloadStream(bucket, file!))).equals(data)).toBe(true);
+    const driver = driverBehind(client);
+    if (driver) {
+      // The official driver's GridFS reads the same file back.
+      const theirs = new GridFSBucket(driver.db(BACKUPS_DB), { bucketName: bucket.bucketName });
+      expect((await readAll(theirs.openDownloadStreamByName(`backups/t${bucketCount}`))).equals(data)).toBe(true);
     }
-    expect(chunks[20]!.data.buffer.length).toBe(12_345);
 
-    // The driver's indexes, as its upload stream creates them.
-    const fileIndexes = (await db.collection(`${bucketName}.files`).listIndexes().toArray()) as Document[];
+    const docs = await client.find(files, {}).toArray();
+    expect(docs).toHaveLength(1);
+    const doc = docs[0]!;
+    expect(Object.keys(doc)).toEqual(['_id', 'length', 'chunkSize', 'uploadDate', 'filename', 'metadata']);
+    expect(objectIdHex(doc._id)).toBe(upload.id.toHexString());
+    expect(Number(doc.length)).toBe(data.length);
+    expect(Number(doc.chunkSize)).toBe(CHUNK);
+    expect(doc.filename).toBe(`backups/t${bucketCount}`);
+    expect(doc.metadata).toEqual({ backupId: `t${bucketCount}` });
+    expect(doc.uploadDate).toBeInstanceOf(Date);
+
+    const stored = await client.find(chunks, {}, { sort: { n: 1 } }).toArray();
+    expect(stored.map((c) => c.n)).toEqual(Array.from({ length: 21 }, (_, i) => i));
+    for (const c of stored) {
+      expect(Object.keys(c)).toEqual(['_id', 'files_id', 'n', 'data']);
+      expect(isObjectId(c._id)).toBe(true);
+      expect(objectIdHex(c.files_id)).toBe(upload.id.toHexString());
+      expect((c.data as { sub_type: number }).sub_type).toBe(0);
+    }
+    expect((stored[20]!.data as { length(): number }).length()).toBe(12_345);
+
+    // The driver's indexes, as its upload stream creates them (on 2.4: in system.indexes).
+    const fileIndexes = await client.listIndexes(files);
     expect(fileIndexes.some((i) => JSON.stringify(i.key) === JSON.stringify({ filename: 1, uploadDate: 1 }))).toBe(true);
-    const chunkIndexes = (await db.collection(`${bucketName}.chunks`).listIndexes().toArray()) as Document[];
+    const chunkIndexes = await client.listIndexes(chunks);
     const unique = chunkIndexes.find((i) => JSON.stringify(i.key) === JSON.stringify({ files_id: 1, n: 1 }));
     expect(unique?.unique).toBe(true);
+    if (profile === '2.4') {
+      const viaSystemIndexes = await client.find({ db: BACKUPS_DB, collection: 'system.indexes' }, { ns: `${BACKUPS_DB}.${chunks.collection}` }).toArray();
+      expect(viaSystemIndexes.some((i) => i.name === 'files_id_1_n_1' && i.unique === true)).toBe(true);
+    }
   });
 
-  it('stores a file the driver wrote and ours identically (same chunk boundaries)', async () => {
-    const { upload, bucket, bucketName } = freshUpload();
+  it('reads a file another GridFS writer stored (same documents, chunk by chunk), and checks its chunks', async () => {
+    const { upload, bucket, chunks } = freshUpload();
     const data = randomBytes(CHUNK * 3 + 7);
     await writeAll(upload, data, 65_536);
     await upload.end();
-    const theirs = bucket.openUploadStream('driver', { chunkSizeBytes: CHUNK });
-    await new Promise<void>((resolve, reject) => theirs.end(data, (error?: Error | null) => (error ? reject(error) : resolve())));
-    const chunks = db.collection(`${bucketName}.chunks`);
-    const ours = await chunks.find({ files_id: upload.id }).sort({ n: 1 }).toArray();
-    const driver = await chunks.find({ files_id: theirs.id }).sort({ n: 1 }).toArray();
-    expect(ours.map((c) => [c.n, Buffer.from(c.data.buffer).toString('hex')])).toEqual(driver.map((c) => [c.n, Buffer.from(c.data.buffer).toString('hex')]));
+    const driver = driverBehind(client);
+    const otherName = 'written-elsewhere';
+    let otherId: unknown;
+    if (driver) {
+      // The driver's own upload stream: same chunk boundaries as ours.
+      const theirs = new GridFSBucket(driver.db(BACKUPS_DB), { bucketName: bucket.bucketName }).openUploadStream(otherName, { chunkSizeBytes: CHUNK });
+      await new Promise<void>((resolve, reject) => theirs.end(data, (error?: Error | null) => (error ? reject(error) : resolve())));
+      otherId = theirs.id;
+      const ours = await client.find(chunks, { files_id: upload.id }, { sort: { n: 1 } }).toArray();
+      const driverChunks = await client.find(chunks, { files_id: otherId }, { sort: { n: 1 } }).toArray();
+      const hex = (c: Document): [number, string] => [c.n as number, Buffer.from((c.data as { buffer: Uint8Array }).buffer).toString('hex')];
+      expect(ours.map(hex)).toEqual(driverChunks.map(hex));
+    } else {
+      // Juju's mgo writes the same documents: chunks then the files document, as a GridFS writer of that era did.
+      otherId = new ObjectId();
+      for (let n = 0; n * CHUNK < data.length; n++) {
+        await client.insert(chunks, [{ _id: new ObjectId(), files_id: otherId, n, data: data.subarray(n * CHUNK, Math.min((n + 1) * CHUNK, data.length)) }]);
+      }
+      await client.insert({ db: BACKUPS_DB, collection: `${bucket.bucketName}.files` }, [
+        { _id: otherId, chunkSize: CHUNK, uploadDate: new Date(), length: data.length, md5: 'not-checked', filename: otherName },
+      ]);
+    }
+    const other = await findFileByName(bucket, otherName);
+    expect((await readAll(openDownloadStream(bucket, other!))).equals(data)).toBe(true);
+
+    // A missing chunk fails the read instead of returning a short file.
+    await client.remove(chunks, { files_id: otherId, n: 1 });
+    await expect(readAll(openDownloadStream(bucket, other!))).rejects.toBeInstanceOf(GridFsCorruptFileError);
+    // delete: chunks, then the files document.
+    await deleteFile(bucket, otherId);
+    expect(await findFileByName(bucket, otherName)).toBeNull();
+    expect(await count(client, chunks, { files_id: otherId })).toBe(0);
+    expect(await count(client, chunks, { files_id: upload.id })).toBe(4);
   });
 
   it('abort removes every chunk and the files document, even after end(), and twice', async () => {
-    const { upload, bucketName } = freshUpload();
+    const { upload, files, chunks } = freshUpload();
     const other = freshUpload().upload;
     const data = randomBytes(CHUNK * 10 + 1);
     await writeAll(upload, data, 1 << 20);
     await upload.end();
-    const chunks = db.collection(`${bucketName}.chunks`);
-    const files = db.collection(`${bucketName}.files`);
-    expect(await chunks.countDocuments({ files_id: upload.id })).toBe(11);
-    expect(await files.countDocuments({ _id: upload.id })).toBe(1);
+    expect(await count(client, chunks, { files_id: upload.id })).toBe(11);
+    expect(await count(client, files, { _id: upload.id })).toBe(1);
     await Promise.all([upload.abort(), upload.abort()]);
     await upload.abort();
-    expect(await chunks.countDocuments({ files_id: upload.id })).toBe(0);
-    expect(await files.countDocuments({ _id: upload.id })).toBe(0);
+    expect(await count(client, chunks, { files_id: upload.id })).toBe(0);
+    expect(await count(client, files, { _id: upload.id })).toBe(0);
     await expect(upload.write(Buffer.alloc(1))).rejects.toThrow(QuorumError);
     await other.abort();
   });
 
   it('abort during writes waits for the inserts in flight, then removes them', async () => {
-    const { upload, bucketName } = freshUpload({ batchChunks: 1, maxInFlight: 3 });
+    const { upload, chunks } = freshUpload({ batchChunks: 1, maxInFlight: 3 });
     const pending = upload.write(randomBytes(CHUNK * 12));
     expect(upload.inFlight).toBe(3);
     const aborted = upload.abort();
     await expect(pending).rejects.toMatchObject({ code: 'cancelled' });
     await aborted;
     expect(upload.inFlight).toBe(0);
-    expect(await db.collection(`${bucketName}.chunks`).countDocuments({ files_id: upload.id })).toBe(0);
+    expect(await count(client, chunks, { files_id: upload.id })).toBe(0);
   });
 
   it('write waits while the in-flight limit is reached (backpressure)', async () => {
@@ -160,15 +209,16 @@ describe('GridFsArchiveUpload against the sandbox', () => {
     }
     await upload.end();
     expect(upload.insertedBatches).toBe(8);
-    expect((await readBack(bucket, upload.id)).equals(data)).toBe(true);
+    const file = await findFileByName(bucket, `backups/t${bucketCount}`);
+    expect((await readAll(openDownloadStream(bucket, file!))).equals(data)).toBe(true);
   });
 
   it('a failed insert makes the next write and end reject with that error', async () => {
-    // A chunk already at n = 1 for this file: the unique {files_id, n} index refuses ours.
+    // A chunk already at n = 1 for this file: the unique {files_id, n} index refuses ours
+    // (on 2.4 the legacy client reads the duplicate key from getLastError).
     const second = freshUpload({ batchChunks: 1 });
-    const chunks = db.collection(`${second.bucketName}.chunks`);
-    await chunks.createIndex({ files_id: 1, n: 1 }, { unique: true });
-    await chunks.insertOne({ _id: new ObjectId(), files_id: second.upload.id, n: 1, data: Buffer.alloc(1) });
+    await client.createIndex(second.chunks, { files_id: 1, n: 1 }, { unique: true });
+    await client.insert(second.chunks, [{ _id: new ObjectId(), files_id: second.upload.id, n: 1, data: Buffer.alloc(1) }]);
     await second.upload.write(randomBytes(CHUNK * 2));
     let failure: unknown = null;
     for (let i = 0; i < 50 && failure === null; i += 1) {
@@ -179,66 +229,79 @@ describe('GridFsArchiveUpload against the sandbox', () => {
     expect((failure as { code?: number } | null)?.code).toBe(11000);
     await expect(second.upload.end()).rejects.toMatchObject({ code: 11000 });
     await second.upload.abort();
-    expect(await chunks.countDocuments({ files_id: second.upload.id })).toBe(0);
-  });
-});
-
-describe('ServerBackupStore with the GridFS upload', () => {
-  const meta = (id: string): BackupMetadata => ({
-    id,
-    checksum: 'abc',
-    checksumFormat: 'SHA-1, base64 encoded',
-    size: 0,
-    stored: null,
-    started: '2026-01-01T00:00:00.000Z',
-    finished: '2026-01-01T00:01:00.000Z',
-    notes: '',
-    environment: 'env-uuid-store',
-    machine: '0',
-    hostname: 'machine-0',
-    version: '1.25.6',
+    expect(await count(client, second.chunks, { files_id: second.upload.id })).toBe(0);
   });
 
-  it('store() uploads a local archive the driver reads back, and refuses the ID again', async () => {
-    const store = new ServerBackupStore(client, 'env-uuid-store');
-    const data = randomBytes(CHUNK * 5 + 77);
-    const parts = Array.from({ length: 9 }, (_, i) => data.subarray(Math.floor((i * data.length) / 9), Math.floor(((i + 1) * data.length) / 9)));
-    const stored = await store.store({ ...meta('20260101-000000.s1'), size: data.length }, Readable.from(parts));
-    expect(stored.id).toBe('20260101-000000.s1');
-    const back: Buffer[] = [];
-    for await (const part of await store.open(stored.id)) back.push(part as Buffer);
-    expect(Buffer.concat(back).equals(data)).toBe(true);
-    await expect(store.store(meta('20260101-000000.s1'), Readable.from([data]))).rejects.toMatchObject({ code: 'conflict' });
-  });
+  describe('ServerBackupStore with the GridFS upload', () => {
+    const meta = (id: string): BackupMetadata => ({
+      id,
+      checksum: 'abc',
+      checksumFormat: 'SHA-1, base64 encoded',
+      size: 0,
+      stored: null,
+      started: '2026-01-01T00:00:00.000Z',
+      finished: '2026-01-01T00:01:00.000Z',
+      notes: '',
+      environment: 'env-uuid-store',
+      machine: '0',
+      hostname: 'machine-0',
+      version: '1.25.6',
+    });
 
-  it('store() cancelled leaves no chunks, no files document and no metadata', async () => {
-    const store = new ServerBackupStore(client, 'env-uuid-cancel');
-    const controller = new AbortController();
-    const id = '20260101-000000.s2';
-    async function* source(): AsyncGenerator<Buffer> {
-      for (let i = 0; i < 6; i += 1) {
-        if (i === 3) controller.abort();
-        yield randomBytes(CHUNK);
+    it('store() uploads a local archive read back whole, and refuses the ID again; remove() leaves nothing', async () => {
+      const store = new ServerBackupStore(client, 'env-uuid-store');
+      const data = randomBytes(CHUNK * 5 + 77);
+      const parts = Array.from({ length: 9 }, (_, i) => data.subarray(Math.floor((i * data.length) / 9), Math.floor(((i + 1) * data.length) / 9)));
+      const stored = await store.store({ ...meta('20260101-000000.s1'), size: data.length }, Readable.from(parts));
+      expect(stored.id).toBe('20260101-000000.s1');
+      expect(stored.size).toBe(data.length);
+      expect((await store.list()).map((m) => m.id)).toContain(stored.id);
+      expect((await readAll(await store.open(stored.id))).equals(data)).toBe(true);
+      const driver = driverBehind(client);
+      if (driver) {
+        const theirs = new GridFSBucket(driver.db(BACKUPS_DB), { bucketName: 'env-uuid-store' });
+        expect((await readAll(theirs.openDownloadStreamByName(`backups/${stored.id}`))).equals(data)).toBe(true);
       }
-    }
-    await expect(store.store(meta(id), Readable.from(source()), controller.signal)).rejects.toThrow();
-    expect(await store.get(id)).toBeNull();
-    expect(await db.collection('env-uuid-cancel.files').countDocuments({ filename: `backups/${id}` })).toBe(0);
-    expect(await db.collection('env-uuid-cancel.chunks').countDocuments({})).toBe(0);
-  });
+      await expect(store.store(meta('20260101-000000.s1'), Readable.from([data]))).rejects.toMatchObject({ code: 'conflict' });
 
-  it('beginUpload: commit completes the file and stores the metadata', async () => {
-    const store = new ServerBackupStore(client, 'env-uuid-begin');
-    const id = '20260101-000000.s3';
-    const upload = await store.beginUpload(id);
-    const data = randomBytes(CHUNK * 3);
-    await upload.archive.write(data);
-    const stored = await upload.commit({ ...meta(id), environment: 'env-uuid-begin', size: data.length });
-    expect(stored.id).toBe(id);
-    const back: Buffer[] = [];
-    for await (const part of await store.open(id)) back.push(part as Buffer);
-    expect(Buffer.concat(back).equals(data)).toBe(true);
-    const file = await db.collection('env-uuid-begin.files').findOne({ filename: `backups/${id}` });
-    expect(file?.metadata).toEqual({ backupId: id });
+      await store.remove(stored.id);
+      expect(await store.get(stored.id)).toBeNull();
+      expect(await count(client, { db: BACKUPS_DB, collection: 'env-uuid-store.files' })).toBe(0);
+      expect(await count(client, { db: BACKUPS_DB, collection: 'env-uuid-store.chunks' })).toBe(0);
+      await expect(store.open(stored.id)).rejects.toMatchObject({ code: 'not-found' });
+      await expect(store.remove(stored.id)).rejects.toMatchObject({ code: 'not-found' });
+    });
+
+    it('store() cancelled leaves no chunks, no files document and no metadata', async () => {
+      const store = new ServerBackupStore(client, 'env-uuid-cancel');
+      const controller = new AbortController();
+      const id = '20260101-000000.s2';
+      async function* source(): AsyncGenerator<Buffer> {
+        for (let i = 0; i < 6; i += 1) {
+          if (i === 3) controller.abort();
+          yield randomBytes(CHUNK);
+        }
+      }
+      await expect(store.store(meta(id), Readable.from(source()), controller.signal)).rejects.toThrow();
+      expect(await store.get(id)).toBeNull();
+      expect(await count(client, { db: BACKUPS_DB, collection: 'env-uuid-cancel.files' }, { filename: `backups/${id}` })).toBe(0);
+      expect(await count(client, { db: BACKUPS_DB, collection: 'env-uuid-cancel.chunks' })).toBe(0);
+    });
+
+    it('beginUpload: commit completes the file and stores the metadata as Juju writes it', async () => {
+      const store = new ServerBackupStore(client, 'env-uuid-begin');
+      const id = '20260101-000000.s3';
+      const upload = await store.beginUpload(id);
+      const data = randomBytes(CHUNK * 3);
+      await upload.archive.write(data);
+      const stored = await upload.commit({ ...meta(id), environment: 'env-uuid-begin', size: data.length });
+      expect(stored.id).toBe(id);
+      expect((await readAll(await store.open(id))).equals(data)).toBe(true);
+      const file = await client.findOne({ db: BACKUPS_DB, collection: 'env-uuid-begin.files' }, { filename: `backups/${id}` });
+      expect(file?.metadata).toEqual({ backupId: id });
+      const doc = await client.findOne({ db: BACKUPS_DB, collection: 'metadata' }, { _id: id });
+      expect(Object.keys(doc!)).toEqual(['_id', 'checksum', 'checksumformat', 'size', 'stored', 'started', 'finished', 'environment', 'machine', 'hostname', 'version']);
+      expect((doc!.size as { _bsontype?: string })._bsontype).toBe('Long');
+    });
   });
 });

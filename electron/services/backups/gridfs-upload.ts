@@ -1,23 +1,25 @@
-// ObjectId from the driver, not 'bson': under ESM+CJS the two can be distinct classes, and the chunks must carry the driver's own.
-import { MongoError, ObjectId, type Collection, type Db, type Document } from 'mongodb';
+import { ObjectId, type Document } from 'bson';
 import { QuorumError } from '../../../shared/errors';
+import type { Namespace } from '../mongo/juju-db-client';
+import { chunksNamespace, ensureGridFsIndexes, filesNamespace, type GridFsBucket } from './gridfs';
 
 /**
- * A GridFS upload of an archive, writing the same documents as the driver's
- * `GridFSBucketWriteStream` so `GridFSBucket.openDownloadStream` (and Juju)
- * read the file back: chunks `{ _id, files_id, n, data }` of
- * `chunkSizeBytes` (the last one shorter), then the files document
+ * A GridFS upload of an archive over `JujuDbClient` (MongoDB 2.4 through
+ * the legacy client: OP_INSERT + getLastError; modern servers through the
+ * driver), writing the same documents as the driver's
+ * `GridFSBucketWriteStream` so the driver, Juju and `gridfs.ts` read the
+ * file back: chunks `{ _id, files_id, n, data }` of `chunkSizeBytes` (the
+ * last one shorter), then the files document
  * `{ _id, length, chunkSize, uploadDate, filename, metadata }` once every
  * chunk is in. Unlike the driver's stream, which sends one chunk per round
- * trip, chunks go `batchChunks` per `insertMany` with up to `maxInFlight`
+ * trip, chunks go `batchChunks` per ordered insert with up to `maxInFlight`
  * batches at a time; `write` waits while that many are in flight (the
  * backpressure).
  */
 
 export interface GridFsArchiveUploadOptions {
-  readonly db: Db;
-  /** GridFS bucket name (`<bucket>.files`, `<bucket>.chunks`). */
-  readonly bucketName: string;
+  /** The client, database and bucket name (`<bucket>.files`, `<bucket>.chunks`). */
+  readonly bucket: GridFsBucket;
   readonly filename: string;
   readonly metadata?: Document;
   /** Default 255 KiB, the driver's default. */
@@ -37,16 +39,12 @@ interface ChunkDoc {
   data: Buffer;
 }
 
-/** The driver's isNamespaceNotFoundError (not exported): listIndexes on a collection that does not exist yet. */
-function isNamespaceNotFound(error: unknown): boolean {
-  return error instanceof MongoError && Number(error.code) === 26;
-}
-
 export class GridFsArchiveUpload {
   /** The files document's `_id` (the chunks' `files_id`). */
   readonly id = new ObjectId();
-  readonly #files: Collection<Document>;
-  readonly #chunks: Collection<Document>;
+  readonly #bucket: GridFsBucket;
+  readonly #files: Namespace;
+  readonly #chunks: Namespace;
   readonly #filename: string;
   readonly #metadata: Document | undefined;
   readonly #chunkSize: number;
@@ -81,8 +79,9 @@ export class GridFsArchiveUpload {
     for (const [name, value] of [['chunkSizeBytes', chunkSize], ['batchChunks', batchChunks], ['maxInFlight', maxInFlight]] as const) {
       if (!Number.isSafeInteger(value) || value < 1) throw new Error(`GridFsArchiveUpload: ${name} must be a positive integer, got ${value}`);
     }
-    this.#files = options.db.collection(`${options.bucketName}.files`);
-    this.#chunks = options.db.collection(`${options.bucketName}.chunks`);
+    this.#bucket = options.bucket;
+    this.#files = filesNamespace(options.bucket);
+    this.#chunks = chunksNamespace(options.bucket);
     this.#filename = options.filename;
     this.#metadata = options.metadata;
     this.#chunkSize = chunkSize;
@@ -150,8 +149,9 @@ export class GridFsArchiveUpload {
 
   async #removeAll(): Promise<void> {
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
-    await this.#chunks.deleteMany({ files_id: this.id });
-    if (this.#filesInsertStarted) await this.#files.deleteOne({ _id: this.id });
+    const client = this.#bucket.client;
+    await client.remove(this.#chunks, { files_id: this.id });
+    if (this.#filesInsertStarted) await client.remove(this.#files, { _id: this.id }, { justOne: true });
   }
 
   async #finish(): Promise<void> {
@@ -164,7 +164,7 @@ export class GridFsArchiveUpload {
     const filesDoc: Document = { _id: this.id, length: this.#length, chunkSize: this.#chunkSize, uploadDate: new Date(), filename: this.#filename };
     if (this.#metadata) filesDoc.metadata = this.#metadata;
     this.#filesInsertStarted = true;
-    await this.#track(this.#ensureIndexes().then(() => this.#files.insertOne(filesDoc)));
+    await this.#track(this.#ensureIndexes().then(() => this.#bucket.client.insert(this.#files, [filesDoc], { ordered: true })));
     this.#throwIfStopped();
   }
 
@@ -190,7 +190,7 @@ export class GridFsArchiveUpload {
       this.#inFlight += 1;
       void this.#track(
         this.#ensureIndexes()
-          .then(() => this.#chunks.insertMany(batch, { ordered: true }))
+          .then(() => this.#bucket.client.insert(this.#chunks, batch, { ordered: true }))
           .then(() => {
             this.#insertedBatches += 1;
           }),
@@ -203,26 +203,11 @@ export class GridFsArchiveUpload {
   }
 
   /**
-   * The driver's checkIndexes, once per upload: nothing to do when the files
-   * collection has a document; otherwise `{ filename: 1, uploadDate: 1 }` on
-   * files and the unique `{ files_id: 1, n: 1 }` on chunks, unless present.
+   * The driver's checkIndexes (see `ensureGridFsIndexes`), once per upload.
    * Like the driver, a failure here does not fail the upload.
    */
   #ensureIndexes(): Promise<void> {
-    this.#indexes ??= (async () => {
-      if ((await this.#files.findOne({}, { projection: { _id: 1 } })) !== null) return;
-      const keys = async (c: Collection<Document>): Promise<Document[]> => {
-        try {
-          return (await c.listIndexes().toArray()).map((i) => i.key as Document);
-        } catch (error) {
-          if (isNamespaceNotFound(error)) return [];
-          throw error;
-        }
-      };
-      const has = (list: Document[], a: string, b: string): boolean => list.some((k) => Object.keys(k).length === 2 && k[a] === 1 && k[b] === 1);
-      if (!has(await keys(this.#files), 'filename', 'uploadDate')) await this.#files.createIndex({ filename: 1, uploadDate: 1 }, {});
-      if (!has(await keys(this.#chunks), 'files_id', 'n')) await this.#chunks.createIndex({ files_id: 1, n: 1 }, { unique: true });
-    })().catch(() => undefined);
+    this.#indexes ??= ensureGridFsIndexes(this.#bucket).catch(() => undefined);
     return this.#indexes;
   }
 

@@ -1,4 +1,3 @@
-import type { MongoClient } from 'mongodb';
 import { QuorumError } from '../../../shared/errors';
 import {
   hostOnly,
@@ -9,6 +8,7 @@ import {
   type ReplicaSetConfigRecord,
   type ReplicaSetStatusRecord,
 } from '../../../shared/model/replica-set';
+import type { JujuDbClient } from '../mongo/juju-db-client';
 
 /**
  * Which state server a backup is taken from, and whether the replica set is
@@ -30,9 +30,14 @@ export interface ReplicaSetView {
   readonly status: ReplicaSetStatusRecord;
 }
 
-export async function readReplicaSet(client: MongoClient): Promise<ReplicaSetView> {
-  const admin = client.db('admin');
-  const [config, status] = await Promise.all([admin.command({ replSetGetConfig: 1 }), admin.command({ replSetGetStatus: 1 })]);
+/**
+ * The replica set as the member reached sees it: its configuration (on 2.4
+ * the client reads `local.system.replset`, as `replSetGetConfig` only came
+ * with 3.0) and `replSetGetStatus` (2.4's members carry `optime` as a
+ * Timestamp and `optimeDate`; the shared parser reads both shapes).
+ */
+export async function readReplicaSet(client: JujuDbClient): Promise<ReplicaSetView> {
+  const [config, status] = await Promise.all([client.replSetGetConfig(), client.command('admin', { replSetGetStatus: 1 })]);
   return { config: parseReplSetConfig(config), status: parseReplSetStatus(status) };
 }
 

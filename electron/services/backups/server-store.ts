@@ -1,15 +1,19 @@
 import { Long, type Document } from 'bson';
-import { GridFSBucket, type MongoClient } from 'mongodb';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { CHECKSUM_FORMAT, type BackupMetadata } from '../../../shared/backups/metadata';
 import { QuorumError } from '../../../shared/errors';
+import { JujuDbServerError, type JujuDbClient, type Namespace } from '../mongo/juju-db-client';
+import { bsonNumber } from './bson-values';
+import { deleteFile, findFileByName, findFilesByName, openDownloadStream, type GridFsBucket } from './gridfs';
 import { DEFAULT_CHUNK_SIZE, GridFsArchiveUpload } from './gridfs-upload';
 
 /**
  * Backups stored on the state server the way Juju 1.25 stores them: the
  * `backups.metadata` collection (`_id` = backup ID, Juju's lower-case bson
  * fields, times in Unix seconds) and the archive in GridFS in the `backups`
- * database with the bucket named after the environment UUID.
+ * database with the bucket named after the environment UUID. Everything
+ * goes through `JujuDbClient`, so it works on MongoDB 2.4 (Juju 1.25's
+ * juju-db) as on modern servers; GridFS is `gridfs.ts`.
  */
 
 export const BACKUPS_DB = 'backups';
@@ -25,7 +29,7 @@ function seconds(iso: string | null): Long {
 }
 
 function fromSeconds(value: unknown): string | null {
-  const n = typeof value === 'number' ? value : value instanceof Long ? value.toNumber() : typeof value === 'bigint' ? Number(value) : 0;
+  const n = bsonNumber(value) ?? 0;
   return n > 0 ? new Date(n * 1000).toISOString() : null;
 }
 
@@ -51,7 +55,7 @@ export function metadataDocument(m: BackupMetadata): Document {
 /** Reads a `backups.metadata` document back (1-second precision, as the API returns it). */
 export function parseMetadataDocument(doc: Document): BackupMetadata {
   const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-  const size = doc.size instanceof Long ? doc.size.toNumber() : typeof doc.size === 'number' ? doc.size : 0;
+  const size = bsonNumber(doc.size) ?? 0;
   return {
     id: str(doc._id),
     checksum: str(doc.checksum),
@@ -94,34 +98,31 @@ export interface ServerUpload {
   abort(): Promise<void>;
 }
 
+const DUPLICATE_KEY = 11000;
+
+function isDuplicateKey(error: unknown): boolean {
+  if (error instanceof JujuDbServerError) return error.code === DUPLICATE_KEY || error.code === 11001;
+  return (error as { code?: unknown } | null)?.code === DUPLICATE_KEY;
+}
+
 export class ServerBackupStore {
-  readonly #client: MongoClient;
-  readonly #bucketName: string;
-  readonly #bucket: GridFSBucket;
+  readonly #client: JujuDbClient;
+  readonly #bucket: GridFsBucket;
+  readonly #metadata: Namespace = { db: BACKUPS_DB, collection: METADATA_COLLECTION };
 
-  constructor(client: MongoClient, environmentUuid: string) {
+  constructor(client: JujuDbClient, environmentUuid: string) {
     this.#client = client;
-    this.#bucketName = environmentUuid;
-    this.#bucket = new GridFSBucket(client.db(BACKUPS_DB), { bucketName: environmentUuid, chunkSizeBytes: DEFAULT_CHUNK_SIZE });
-  }
-
-  #metadata() {
-    return this.#client.db(BACKUPS_DB).collection<Document>(METADATA_COLLECTION);
+    this.#bucket = { client, db: BACKUPS_DB, bucketName: environmentUuid };
   }
 
   async list(): Promise<BackupMetadata[]> {
-    const docs = await this.#metadata().find({}).sort({ _id: 1 }).toArray();
+    const docs = await this.#client.find(this.#metadata, {}, { sort: { _id: 1 } }).toArray();
     return docs.map(parseMetadataDocument);
   }
 
   async get(id: string): Promise<BackupMetadata | null> {
-    const doc = await this.#metadata().findOne({ _id: id as never });
+    const doc = await this.#client.findOne(this.#metadata, { _id: id });
     return doc ? parseMetadataDocument(doc) : null;
-  }
-
-  async #fileId(id: string): Promise<unknown> {
-    const file = await this.#bucket.find({ filename: gridFilename(id) }).limit(1).next();
-    return file?._id ?? null;
   }
 
   /**
@@ -135,11 +136,10 @@ export class ServerBackupStore {
     if (await this.get(id)) {
       throw new QuorumError('conflict', `backup metadata "${id}" already exists on the state server. Remove it there first if you mean to replace it.`);
     }
-    const stale = await this.#fileId(id);
-    if (stale !== null) await this.#bucket.delete(stale as never);
+    // Leftovers of an upload that never got its metadata (Juju would overwrite them too).
+    for (const stale of await findFilesByName(this.#bucket, gridFilename(id))) await deleteFile(this.#bucket, stale._id);
     const archive = new GridFsArchiveUpload({
-      db: this.#client.db(BACKUPS_DB),
-      bucketName: this.#bucketName,
+      bucket: this.#bucket,
       filename: gridFilename(id),
       metadata: { backupId: id },
       chunkSizeBytes: DEFAULT_CHUNK_SIZE,
@@ -153,10 +153,10 @@ export class ServerBackupStore {
         signal?.throwIfAborted();
         await archive.end();
         signal?.throwIfAborted();
-        await this.#metadata().insertOne(metadataDocument(stored));
+        await this.#client.insert(this.#metadata, [metadataDocument(stored)], { ordered: true });
       } catch (error) {
         await abort();
-        if ((error as { code?: number }).code === 11000) {
+        if (isDuplicateKey(error)) {
           throw new QuorumError('conflict', `backup metadata "${meta.id}" already exists on the state server.`);
         }
         throw error;
@@ -181,17 +181,17 @@ export class ServerBackupStore {
 
   /** The archive's bytes from GridFS; `not-found` when the server has no such archive. */
   async open(id: string): Promise<Readable> {
-    const fileId = await this.#fileId(id);
-    if (fileId === null) throw new QuorumError('not-found', `The state server holds no archive for backup ${id}. Refresh the list.`);
-    return this.#bucket.openDownloadStream(fileId as never);
+    const file = await findFileByName(this.#bucket, gridFilename(id));
+    if (file === null) throw new QuorumError('not-found', `The state server holds no archive for backup ${id}. Refresh the list.`);
+    return openDownloadStream(this.#bucket, file);
   }
 
   /** Removes the metadata and the archive (`juju backups remove`). */
   async remove(id: string): Promise<void> {
     const meta = await this.get(id);
-    const fileId = await this.#fileId(id);
-    if (!meta && fileId === null) throw new QuorumError('not-found', `No backup ${id} on the state server. Refresh the list.`);
-    await this.#metadata().deleteOne({ _id: id as never });
-    if (fileId !== null) await this.#bucket.delete(fileId as never);
+    const files = await findFilesByName(this.#bucket, gridFilename(id));
+    if (!meta && files.length === 0) throw new QuorumError('not-found', `No backup ${id} on the state server. Refresh the list.`);
+    await this.#client.remove(this.#metadata, { _id: id }, { justOne: true });
+    for (const file of files) await deleteFile(this.#bucket, file._id);
   }
 }

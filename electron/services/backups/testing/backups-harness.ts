@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SecretRegistry } from '../../../../shared/redact';
+import type { JujuDbProfile } from '../../../sandbox/juju-db/api';
 import { startSandbox, type Sandbox } from '../../../sandbox/sandbox';
 import { ConnectionManager } from '../../connection/connection-manager';
 import type { ConnectionTarget } from '../../environments/target';
@@ -13,7 +14,8 @@ import { createBackupsService, type BackupsService } from '../backups-service';
 /**
  * The real backups stack over a fresh in-process sandbox, as the
  * composition root wires it, for integration tests: one place to build it
- * and one to tear it down.
+ * and one to tear it down. The sandbox's juju-db speaks MongoDB 2.4 (as
+ * Juju 1.25 runs it) unless `mongo` asks for 6.0.
  */
 export interface BackupsHarness {
   readonly home: string;
@@ -27,6 +29,8 @@ export interface BackupsHarness {
 
 export async function startBackupsHarness(options: {
   readonly tmpPrefix: string;
+  /** juju-db's MongoDB profile; default 2.4. */
+  readonly mongo?: JujuDbProfile;
   readonly readiness: { timeoutMs: number; pollMs: number };
   readonly progressIntervalMs: number;
   /** Called with each progress phase an operation reports. */
@@ -35,7 +39,7 @@ export async function startBackupsHarness(options: {
   const secrets = new SecretRegistry();
   const logger = createMemoryLogger(secrets);
   const home = await fs.mkdtemp(path.join(os.tmpdir(), options.tmpPrefix));
-  const sandbox = await startSandbox({ home });
+  const sandbox = await startSandbox({ home, ...{ mongo: options.mongo ?? '2.4' } });
   const target = targetForSandbox(sandbox.describe());
   const manager = new ConnectionManager({ quorumHome: home, secrets, logger, backoff: { initialMs: 100, maxMs: 500 } });
   const operations = createOperationManager({
