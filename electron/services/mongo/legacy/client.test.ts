@@ -63,6 +63,11 @@ describe('authentication', () => {
     expect(server.requests.map((r) => Object.keys(r.query)[0])).toEqual(['isMaster', 'buildInfo', 'saslStart', 'saslContinue', 'saslContinue']);
   });
 
+  it('refuses a SCRAM server that cannot prove it knows the password', async () => {
+    const error = await connect(undefined, { maxWireVersion: 3, wrongServerSignature: true }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'JujuDbServerError', code: 18, message: /server signature/ });
+  });
+
   it.each([0, 3])('refuses a wrong password with code 18 and no password in the message (wire %i)', async (maxWireVersion) => {
     const error = await connect(undefined, { maxWireVersion }, { password: 'wrong-password' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(JujuDbServerError);
@@ -300,5 +305,84 @@ describe('pool', () => {
     const slow = client.command('admin', { slow: 1 });
     await expect(client.command('admin', { ping: 1 }, { timeoutMs: 50 })).rejects.toBeInstanceOf(JujuDbTimeoutError);
     await expect(slow).resolves.toMatchObject({ ok: 1 });
+  });
+});
+
+describe('helpers by server version', () => {
+  const namespaces = [
+    { name: 'juju.system.indexes' },
+    { name: 'juju.machines' },
+    { name: 'juju.machines.$_id_' },
+    { name: 'juju.txns.log', options: { create: 'txns.log', capped: true, size: 10485760 } },
+    { name: 'juju.txns.log.$_id_' },
+  ];
+
+  it('2.4: collections from system.namespaces, indexes from system.indexes, createIndex by insert, config from local.system.replset', async () => {
+    const { server, client } = await connect((r) => {
+      if (r.namespace === 'juju.system.namespaces') return { documents: namespaces };
+      if (r.namespace === 'juju.system.indexes' && r.opCode === 2004) return { documents: [{ v: 1, key: { _id: 1 }, name: '_id_', ns: 'juju.machines' }] };
+      if (r.namespace === 'local.system.replset') return { documents: [{ _id: 'juju', version: 3, members: [] }] };
+      return undefined;
+    });
+    expect(await client.listCollections('juju')).toEqual([
+      { name: 'system.indexes', options: {} },
+      { name: 'machines', options: {} },
+      { name: 'txns.log', options: { create: 'txns.log', capped: true, size: 10485760 } },
+    ]);
+    expect(await client.listIndexes(C)).toEqual([{ v: 1, key: { _id: 1 }, name: '_id_', ns: 'juju.machines' }]);
+    expect(server.requests.find((r) => r.namespace === 'juju.system.indexes')!.query).toEqual({ ns: 'juju.machines' });
+    await client.createIndex(C, { life: 1, 'jobs.name': -1 }, { unique: true });
+    const insert = server.requests.find((r) => r.opCode === 2002)!;
+    expect(insert.namespace).toBe('juju.system.indexes');
+    expect(insert.documents).toEqual([{ key: { life: 1, 'jobs.name': -1 }, name: 'life_1_jobs.name_-1', unique: true, ns: 'juju.machines' }]);
+    expect(server.requests.at(-1)!.query).toMatchObject({ getLastError: 1 });
+    expect(await client.replSetGetConfig()).toEqual({ _id: 'juju', version: 3, members: [] });
+  });
+
+  it('2.4: replSetGetConfig without a replica set is a server error', async () => {
+    const { client } = await connect();
+    await expect(client.replSetGetConfig()).rejects.toMatchObject({ name: 'JujuDbServerError', code: 76 });
+  });
+
+  it('3.0+: listCollections and listIndexes commands with their cursors, createIndexes, replSetGetConfig', async () => {
+    const { server, client } = await connect(
+      (r) => {
+        if (r.query['listCollections']) return { documents: [{ ok: 1, cursor: { id: 9n, ns: 'juju.$cmd.listCollections', firstBatch: [{ name: 'machines', options: {} }] } }] };
+        if (r.opCode === 2005 && r.namespace === 'juju.$cmd.listCollections') return { documents: [{ name: 'txns.log', options: { capped: true } }], cursorId: 0n };
+        if (r.query['listIndexes'] === 'missing') return { documents: [{ ok: 0, errmsg: 'ns does not exist', code: 26 }] };
+        if (r.query['listIndexes']) return { documents: [{ ok: 1, cursor: { id: 0n, ns: 'juju.$cmd.listIndexes.machines', firstBatch: [{ v: 1, key: { _id: 1 }, name: '_id_' }] } }] };
+        if (r.query['createIndexes'] || r.query['create']) return { documents: [{ ok: 1 }] };
+        if (r.query['replSetGetConfig']) return { documents: [{ ok: 1, config: { _id: 'juju', version: 4, members: [] } }] };
+        return undefined;
+      },
+      { maxWireVersion: 6, version: '3.6.23' },
+    );
+    expect(await client.listCollections('juju')).toEqual([
+      { name: 'machines', options: {} },
+      { name: 'txns.log', options: { capped: true } },
+    ]);
+    expect(server.requests.find((r) => r.opCode === 2005)!.cursorIds).toEqual([9n]);
+    expect(await client.listIndexes(C)).toEqual([{ v: 1, key: { _id: 1 }, name: '_id_' }]);
+    expect(await client.listIndexes({ db: 'juju', collection: 'missing' })).toEqual([]);
+    await client.createIndex(C, { life: 1 }, { name: 'by-life', background: true });
+    expect(server.requests.at(-1)!.query).toEqual({ createIndexes: 'machines', indexes: [{ key: { life: 1 }, name: 'by-life', background: true }] });
+    expect(await client.replSetGetConfig()).toEqual({ _id: 'juju', version: 4, members: [] });
+  });
+
+  it('listDatabases, and createCollection tolerating an existing collection only', async () => {
+    const { client } = await connect((r) => {
+      if (r.query['listDatabases']) return { documents: [{ ok: 1, databases: [{ name: 'juju', sizeOnDisk: 218103808, empty: false }, { name: 'local', sizeOnDisk: 1, empty: false }], totalSize: 1 }] };
+      if (r.query['create'] === 'txns.log') return { documents: [{ ok: 0, errmsg: 'collection already exists' }] };
+      if (r.query['create'] === 'other') return { documents: [{ ok: 0, errmsg: 'exists', code: 48 }] };
+      if (r.query['create'] === 'bad') return { documents: [{ ok: 0, errmsg: 'invalid ns', code: 73 }] };
+      return undefined;
+    });
+    expect(await client.listDatabases()).toEqual([
+      { name: 'juju', sizeOnDisk: 218103808, empty: false },
+      { name: 'local', sizeOnDisk: 1, empty: false },
+    ]);
+    await expect(client.createCollection({ db: 'juju', collection: 'txns.log' }, { capped: true, size: 1024 })).resolves.toBeUndefined();
+    await expect(client.createCollection({ db: 'juju', collection: 'other' })).resolves.toBeUndefined();
+    await expect(client.createCollection({ db: 'juju', collection: 'bad' })).rejects.toMatchObject({ code: 73 });
   });
 });

@@ -39,6 +39,8 @@ export interface FakeServerOptions {
   readonly user?: string;
   readonly password?: string;
   readonly maxMessageSizeBytes?: number;
+  /** Answers SCRAM with a server signature that does not prove the password (an impostor). */
+  readonly wrongServerSignature?: boolean;
 }
 
 export interface FakeServer {
@@ -58,40 +60,52 @@ interface Pki {
 }
 let pki: Pki | undefined;
 
+function newKey(): forge.pki.rsa.KeyPair {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const key = forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()) as forge.pki.rsa.PrivateKey;
+  return { privateKey: key, publicKey: forge.pki.setRsaPublicKey(key.n, key.e) };
+}
+
+function newCertificate(publicKey: forge.pki.PublicKey, serial: string): forge.pki.Certificate {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = publicKey;
+  cert.serialNumber = serial;
+  cert.validity.notBefore = new Date(Date.now() - 3600_000);
+  cert.validity.notAfter = new Date(Date.now() + 24 * 3600_000);
+  return cert;
+}
+
+/** A self-signed CA like Juju's environment CA. */
+function newCa(name: string): { cert: forge.pki.Certificate; keys: forge.pki.rsa.KeyPair } {
+  const keys = newKey();
+  const cert = newCertificate(keys.publicKey, '01');
+  cert.setSubject([{ name: 'commonName', value: `juju-generated CA for environment "${name}"` }]);
+  cert.setIssuer(cert.subject.attributes);
+  cert.setExtensions([{ name: 'basicConstraints', cA: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true }]);
+  cert.sign(keys.privateKey, forge.md.sha256.create());
+  return { cert, keys };
+}
+
+/** The PEM of a CA that did not sign the fake server's certificate. */
+export function otherCaPem(): string {
+  return forge.pki.certificateToPem(newCa('other').cert);
+}
+
 /** A CA and a `juju-mongodb` server certificate it signed (keys from node:crypto: forge's are slow). */
 function makePki(): Pki {
   if (pki) return pki;
-  const newKey = (): forge.pki.rsa.KeyPair => {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const key = forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()) as forge.pki.rsa.PrivateKey;
-    return { privateKey: key, publicKey: forge.pki.setRsaPublicKey(key.n, key.e) };
-  };
-  const validity = (cert: forge.pki.Certificate, serial: string): void => {
-    cert.serialNumber = serial;
-    cert.validity.notBefore = new Date(Date.now() - 3600_000);
-    cert.validity.notAfter = new Date(Date.now() + 24 * 3600_000);
-  };
-  const caKeys = newKey();
-  const ca = forge.pki.createCertificate();
-  ca.publicKey = caKeys.publicKey;
-  validity(ca, '01');
-  ca.setSubject([{ name: 'commonName', value: 'juju-generated CA for environment "fake"' }]);
-  ca.setIssuer(ca.subject.attributes);
-  ca.setExtensions([{ name: 'basicConstraints', cA: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true }]);
-  ca.sign(caKeys.privateKey, forge.md.sha256.create());
+  const ca = newCa('fake');
   const keys = newKey();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = keys.publicKey;
-  validity(cert, '02');
+  const cert = newCertificate(keys.publicKey, '02');
   cert.setSubject([{ name: 'commonName', value: '*' }]);
-  cert.setIssuer(ca.subject.attributes);
+  cert.setIssuer(ca.cert.subject.attributes);
   cert.setExtensions([
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
     { name: 'extKeyUsage', serverAuth: true },
     { name: 'subjectAltName', altNames: [{ type: 2, value: 'juju-mongodb' }, { type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
   ]);
-  cert.sign(caKeys.privateKey, forge.md.sha256.create());
-  pki = { caPem: forge.pki.certificateToPem(ca), keyPem: forge.pki.privateKeyToPem(keys.privateKey), certPem: forge.pki.certificateToPem(cert) };
+  cert.sign(ca.keys.privateKey, forge.md.sha256.create());
+  pki = { caPem: forge.pki.certificateToPem(ca.cert), keyPem: forge.pki.privateKeyToPem(keys.privateKey), certPem: forge.pki.certificateToPem(cert) };
   return pki;
 }
 
@@ -201,7 +215,8 @@ function defaultAnswer(request: FakeRequest, options: Required<FakeServerOptions
       const proof = Buffer.from(clientKey.map((b, i) => b ^ signature[i]!)).toString('base64');
       if (!text.endsWith(`,p=${proof}`) || !state.first.startsWith(`n=${options.user},`)) return { documents: [{ ok: 0, errmsg: 'Authentication failed.', code: 18, codeName: 'AuthenticationFailed' }] };
       const serverSig = createHmac('sha1', createHmac('sha1', salted).update('Server Key').digest()).update(authMessage).digest('base64');
-      return ok({ conversationId: 1, done: false, payload: new Binary(Buffer.from(`v=${serverSig}`)) });
+      const v = options.wrongServerSignature ? Buffer.from(serverSig, 'base64').reverse().toString('base64') : serverSig;
+      return ok({ conversationId: 1, done: false, payload: new Binary(Buffer.from(`v=${v}`)) });
     }
     case 'ping':
       return ok({});
@@ -213,7 +228,7 @@ function defaultAnswer(request: FakeRequest, options: Required<FakeServerOptions
 }
 
 export async function startFakeServer(handler: FakeHandler = () => undefined, serverOptions: FakeServerOptions = {}): Promise<FakeServer> {
-  const options: Required<FakeServerOptions> = { maxWireVersion: 0, version: '2.4.9', user: 'machine-0', password: 'sekrit', maxMessageSizeBytes: 48_000_000, ...serverOptions };
+  const options: Required<FakeServerOptions> = { maxWireVersion: 0, version: '2.4.9', user: 'machine-0', password: 'sekrit', maxMessageSizeBytes: 48_000_000, wrongServerSignature: false, ...serverOptions };
   const { caPem, keyPem, certPem } = makePki();
   const scram = new Map<number, { nonce: string; first: string; serverFirst?: string }>();
   const sockets = new Set<tls.TLSSocket>();

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { JujuDbNetworkError, JujuDbTimeoutError } from '../juju-db-client';
-import { startFakeServer, type FakeServer } from './fake-legacy-server';
+import { otherCaPem, startFakeServer, type FakeServer } from './fake-legacy-server';
 import { handshake, LegacyHandshake } from './handshake';
 
 let server: FakeServer | undefined;
@@ -45,7 +45,7 @@ describe('handshake', () => {
     await expect.poll(() => server!.stats.closedByClient).toBe(1);
   });
 
-  it('says the connection was refused, and fails TLS against another CA', async () => {
+  it('says the connection was refused', async () => {
     server = await startFakeServer();
     const port = server.port;
     const caPem = server.caPem;
@@ -54,5 +54,14 @@ describe('handshake', () => {
     const refused = await handshake({ port, user: 'u', password: 'x', caPem }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(JujuDbNetworkError);
     expect((refused as Error).message).toMatch(/refused/);
+  });
+
+  it('fails the TLS handshake when the certificate does not lead to the environment CA, keeping Node\'s reason', async () => {
+    server = await startFakeServer();
+    const error = await handshake({ port: server.port, user: 'u', password: 'x', caPem: otherCaPem() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JujuDbNetworkError);
+    expect((error as Error).message).toMatch(/TLS handshake .* failed: .*certificate/i);
+    expect((error as Error & { cause: { code: string } }).cause.code).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT/);
+    expect(server.requests).toEqual([]);
   });
 });
