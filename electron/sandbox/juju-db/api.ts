@@ -21,6 +21,14 @@ export interface JujuDbUser {
   readonly password: string;
 }
 
+/**
+ * Which MongoDB the members present themselves as. `2.4` is what a Juju 1.25
+ * state server runs (`juju-mongodb` 2.4.9 on trusty): legacy wire protocol
+ * only (OP_QUERY commands, OP_INSERT/UPDATE/DELETE + getLastError), MONGODB-CR,
+ * 2.4's reply shapes. `6.0` is the modern profile (OP_MSG, SCRAM).
+ */
+export type JujuDbProfile = '2.4' | '6.0';
+
 export interface JujuDbClusterOptions {
   /** Root of persistent data; each member keeps its files under `<dataDir>/machine-<id>/`. */
   readonly dataDir: string;
@@ -28,11 +36,17 @@ export interface JujuDbClusterOptions {
   /** Replica set name; Juju's is `juju`. */
   readonly setName: string;
   /**
-   * Users that must exist in `admin.system.users` (SCRAM-SHA-1 and
-   * SCRAM-SHA-256 credentials) on every member whose data is empty, as Juju's
-   * bootstrap creates them. Existing data is never overwritten.
+   * Users that must exist in `admin.system.users` on every member whose data
+   * is empty, as Juju's bootstrap creates them (credentials as the profile
+   * keeps them). Existing data is never overwritten.
    */
   readonly bootstrapUsers: readonly JujuDbUser[];
+  /**
+   * Server profile (default `2.4`). It also decides the shape of
+   * `bootstrapUsers`: 2.4's `{user, pwd, roles}` documents in
+   * `admin.system.users` (MONGODB-CR), or SCRAM credentials on `6.0`.
+   */
+  readonly profile?: JujuDbProfile;
   /** Election timeout in ms (MongoDB's `settings.electionTimeoutMillis`); the sandbox uses ~1500. */
   readonly electionTimeoutMillis?: number;
 }

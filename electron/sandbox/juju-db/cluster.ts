@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { CreateJujuDbCluster, JujuDbCluster, JujuDbClusterOptions, JujuDbMember } from './api';
 import { ReplicaNode, type ClusterHooks } from './node';
+import { DEFAULT_PROFILE } from './profile';
 import { Coordinator } from './replset/coordinator';
 import { SharedBlocks } from './storage/blocks';
 import type { DataStore } from './storage/data-store';
@@ -26,6 +27,7 @@ export class JujuDbClusterImpl implements JujuDbCluster {
     const coordinator = this.coordinator;
     this.hooks = {
       setName: options.setName,
+      profile: options.profile ?? DEFAULT_PROFILE,
       electionTimeoutMillis,
       onWrite: () => coordinator.scheduleReplication(),
       onStateChange: () => coordinator.requestElection(false),

@@ -1,5 +1,6 @@
 /**
- * One client connection: frames the byte stream, decodes OP_QUERY / OP_MSG,
+ * One client connection: frames the byte stream, decodes OP_QUERY / OP_MSG
+ * (or, on the 2.4 profile, hands every message to `legacy/session.ts`),
  * runs commands strictly in arrival order and writes replies. Auth and SASL
  * state live here, per connection, as in mongod.
  */
@@ -8,6 +9,7 @@ import { deserialize, type Document } from 'bson';
 import { TYPED } from './bson-eval';
 import { runCommand } from './commands/dispatch';
 import type { ConnectionState } from './commands/context';
+import { LegacySession } from './legacy/session';
 import type { ReplicaNode } from './node';
 import { MSG_MORE_TO_COME, MessageFramer, encodeOpMsg, encodeOpReply, parseMessage, type WireRequest } from './wire';
 
@@ -23,6 +25,8 @@ export class Connection implements ConnectionState {
   private readonly framer = new MessageFramer();
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  /** The 2.4 profile's protocol handler (null on the modern profile). */
+  private readonly legacy: LegacySession | null;
 
   constructor(
     private readonly socket: tls.TLSSocket,
@@ -34,6 +38,7 @@ export class Connection implements ConnectionState {
     socket.on('close', () => {
       this.closed = true;
     });
+    this.legacy = node.hooks.profile === '2.4' ? new LegacySession(node, this, (chunks) => this.send(chunks)) : null;
   }
 
   private onData(chunk: Buffer): void {
@@ -51,6 +56,7 @@ export class Connection implements ConnectionState {
 
   private async handle(buf: Buffer): Promise<void> {
     if (this.closed) return;
+    if (this.legacy) return this.legacy.handle(buf);
     const req: WireRequest = parseMessage(buf);
     if (req.kind === 'query') {
       const [db] = req.fullCollectionName.split('.');

@@ -13,7 +13,7 @@ let t: TestCluster;
 let client: MongoClient;
 
 beforeAll(async () => {
-  t = await makeCluster();
+  t = await makeCluster({ profile: '6.0' });
   await startReplicaSet(t, ['0']);
   client = await connect(t.cluster, '0');
 });

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { ObjectId, Timestamp, type Document } from 'bson';
-import type { JujuDbMember, JujuDbMemberStatus, JujuDbTls, JujuDbUser } from './api';
+import forge from 'node-forge';
+import type { JujuDbMember, JujuDbMemberStatus, JujuDbProfile, JujuDbTls, JujuDbUser } from './api';
 import { Connection } from './connection';
 import { CursorManager } from './cursors';
 import { MongoServerError } from './errors';
@@ -18,12 +19,14 @@ import { MemberState, type MemberStateCode } from './replset/member-state';
 import { readMeta, writeMeta } from './replset/meta-file';
 import type { SharedBlocks } from './storage/blocks';
 import { DataStore } from './storage/data-store';
-import { ROOT_ROLES, USERS_NS, VERSION_NS, userDocument } from './users';
+import { JUJU_ADMIN_ROLES, ROOT_ROLES, USERS_NS, VERSION_NS, legacyUserDocument, userDocument } from './users';
 import { toBson } from './raw-bson';
 
 /** What a member needs from the cluster it belongs to. */
 export interface ClusterHooks {
   readonly setName: string;
+  /** Which MongoDB the members present themselves as. */
+  readonly profile: JujuDbProfile;
   readonly electionTimeoutMillis: number;
   /** Called after a local write so secondaries replicate promptly. */
   onWrite(node: ReplicaNode): void;
@@ -55,6 +58,22 @@ export interface NodeOptions {
   readonly shared?: SharedBlocks;
   /** The other members' stores, for sharing replayed journal entries. */
   readonly peers?: () => readonly DataStore[];
+}
+
+const weakChains = new WeakMap<JujuDbTls, boolean>();
+
+/** True when the served certificate is signed with SHA-1 (a sandbox made with `caSignature: 'sha1'`). */
+function weakSignature(t: JujuDbTls): boolean {
+  let weak = weakChains.get(t);
+  if (weak === undefined) {
+    try {
+      weak = forge.pki.certificateFromPem(t.certPem).signatureOid === forge.pki.oids.sha1WithRSAEncryption;
+    } catch {
+      weak = false;
+    }
+    weakChains.set(t, weak);
+  }
+  return weak;
 }
 
 export class ReplicaNode implements JujuDbMember {
@@ -117,7 +136,9 @@ export class ReplicaNode implements JujuDbMember {
 
   private tlsOptions(): tls.TlsOptions {
     const t = this.options.tls;
-    return { cert: t.certPem, key: t.keyPem, ca: t.caPem, requestCert: false, minVersion: 'TLSv1.2' };
+    const base: tls.TlsOptions = { cert: t.certPem, key: t.keyPem, ca: t.caPem, requestCert: false, minVersion: 'TLSv1.2' };
+    // A SHA-1-signed chain (Juju built by an older Go) loads only below OpenSSL 3's default security level.
+    return weakSignature(t) ? { ...base, ciphers: 'DEFAULT:@SECLEVEL=0' } : base;
   }
 
   private bootstrap(): void {
@@ -125,6 +146,11 @@ export class ReplicaNode implements JujuDbMember {
     const commit = (ns: string, doc: Document): void => {
       store.commitLocal(makeEntry({ ts: new Timestamp({ t: 0, i: 0 }), t: -1, op: 'i', ns, o: toBson(doc), wall: new Date() }));
     };
+    if (this.hooks.profile === '2.4') {
+      // 2.4 has no authSchema document; users are `{_id, user, pwd, roles}` as Juju 1.25's mgo UpsertUser writes them.
+      for (const u of this.options.bootstrapUsers) commit(USERS_NS, legacyUserDocument(u.user, u.password, JUJU_ADMIN_ROLES));
+      return;
+    }
     commit(VERSION_NS, { _id: 'authSchema', currentVersion: 5 });
     for (const u of this.options.bootstrapUsers) commit(USERS_NS, userDocument('admin', u.user, u.password, ROOT_ROLES));
   }

@@ -10,7 +10,7 @@ let client: MongoClient;
 const N = 100_000;
 
 beforeAll(async () => {
-  t = await makeCluster();
+  t = await makeCluster({ profile: '6.0' });
   await startReplicaSet(t, ['0', '1', '2']);
   client = await connect(t.cluster, '0', undefined, { monitorCommands: true });
 });

@@ -33,7 +33,7 @@ const MACHINE = {
 };
 
 beforeAll(async () => {
-  t = await makeCluster();
+  t = await makeCluster({ profile: '6.0' });
   await startReplicaSet(t, ['0']);
   client = await connect(t.cluster, '0');
   const coll = client.db('juju').collection<Loose>('machines');

@@ -41,7 +41,7 @@ print(json.dumps({'charm': found['charm'], 'count': count, 'set': st['set'],
 let t: TestCluster;
 
 beforeAll(async () => {
-  t = await makeCluster();
+  t = await makeCluster({ profile: '6.0' });
   await startReplicaSet(t, ['0']);
 });
 

@@ -27,7 +27,7 @@ async function config(c: MongoClient): Promise<Document> {
 
 describe('juju-db replica set', () => {
   it('reports status and config with MongoDB fields, and replicates writes', async () => {
-    t = await makeCluster();
+    t = await makeCluster({ profile: '6.0' });
     await startReplicaSet(t, ['0', '1', '2']);
     const p = await client('0');
     const s = await status(p);
@@ -71,7 +71,7 @@ describe('juju-db replica set', () => {
   });
 
   it('applies replSetReconfig rules with MongoDB error codes', async () => {
-    t = await makeCluster();
+    t = await makeCluster({ profile: '6.0' });
     await startReplicaSet(t, ['0', '1', '2']);
     const p = await client('0');
     const cfg = await config(p);
@@ -131,7 +131,7 @@ describe('juju-db replica set', () => {
   });
 
   it('elects a new primary when the primary stops, refuses writes without a majority, and recovers', async () => {
-    t = await makeCluster({ electionTimeoutMillis: 500 });
+    t = await makeCluster({ electionTimeoutMillis: 500, profile: '6.0' });
     await startReplicaSet(t, ['0', '1', '2']);
     const s1 = await client('1');
     const termBefore = Number((await status(s1)).term);
@@ -170,7 +170,7 @@ describe('juju-db replica set', () => {
   });
 
   it('treats an unhealthy member as unreachable and takes the primary role from it', async () => {
-    t = await makeCluster({ electionTimeoutMillis: 400 });
+    t = await makeCluster({ electionTimeoutMillis: 400, profile: '6.0' });
     await startReplicaSet(t, ['0', '1', '2']);
     t.cluster.setHealthy('0', false);
     const s1 = await client('1');
@@ -184,7 +184,7 @@ describe('juju-db replica set', () => {
   });
 
   it('steps down on request and another member is elected', async () => {
-    t = await makeCluster({ electionTimeoutMillis: 400 });
+    t = await makeCluster({ electionTimeoutMillis: 400, profile: '6.0' });
     await startReplicaSet(t, ['0', '1', '2']);
     const p = await client('0');
     await p.db('admin').command({ replSetStepDown: 30 });
@@ -193,7 +193,7 @@ describe('juju-db replica set', () => {
   });
 
   it('persists data, config and term across close and reopen', async () => {
-    t = await makeCluster();
+    t = await makeCluster({ profile: '6.0' });
     await startReplicaSet(t, ['0', '1', '2']);
     const p = await client('0');
     await p.db('juju').collection('persist').insertMany(Array.from({ length: 500 }, (_, i) => ({ i, pad: 'x'.repeat(100) })), { writeConcern: { w: 'majority' } });
@@ -204,7 +204,7 @@ describe('juju-db replica set', () => {
     await t.cluster.close();
     const t0 = Date.now();
     const { createJujuDbCluster } = await import('./index');
-    t.cluster = await createJujuDbCluster({ dataDir: t.dataDir, tls: t.tls, setName: 'juju', bootstrapUsers: [], electionTimeoutMillis: 500 });
+    t.cluster = await createJujuDbCluster({ dataDir: t.dataDir, tls: t.tls, setName: 'juju', bootstrapUsers: [], electionTimeoutMillis: 500, profile: '6.0' });
     for (const id of ['0', '1', '2']) await t.cluster.startMember(id, hostFor(id));
     const startupMs = Date.now() - t0;
     console.log(`restart of 3 members with a small data set: ${startupMs} ms`);
@@ -221,7 +221,7 @@ describe('juju-db replica set', () => {
   });
 
   it('reports a member outside the config as removed, and one never configured as uninitialised', async () => {
-    t = await makeCluster();
+    t = await makeCluster({ profile: '6.0' });
     await startReplicaSet(t, ['0', '1', '2']);
     await t.cluster.startMember('5', hostFor('5'));
     const lone = await client('5');

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient, type MongoClientOptions } from 'mongodb';
 import { createCertificateAuthority, issueServerCertificate, type CertificateAuthority } from '../pki';
-import type { JujuDbCluster, JujuDbTls } from './api';
+import type { JujuDbCluster, JujuDbProfile, JujuDbTls } from './api';
 import { createJujuDbCluster } from './index';
 
 let cachedPki: { ca: CertificateAuthority; tls: JujuDbTls } | undefined;
@@ -34,10 +34,14 @@ export interface TestCluster {
   dispose(): Promise<void>;
 }
 
-export async function makeCluster(opts: { dataDir?: string; electionTimeoutMillis?: number } = {}): Promise<TestCluster> {
+/**
+ * A cluster in a temporary directory. The official-driver tests run it on
+ * the modern profile (`6.0`, the default here); the 2.4 tests pass `profile: '2.4'`.
+ */
+export async function makeCluster(opts: { dataDir?: string; electionTimeoutMillis?: number; profile?: JujuDbProfile } = {}): Promise<TestCluster> {
   const { tls } = testPki();
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'juju-db-test-'));
-  const options = { dataDir, tls, setName: 'juju', bootstrapUsers: [ADMIN, MACHINE0], electionTimeoutMillis: opts.electionTimeoutMillis ?? 500 };
+  const options = { dataDir, tls, setName: 'juju', bootstrapUsers: [ADMIN, MACHINE0], electionTimeoutMillis: opts.electionTimeoutMillis ?? 500, profile: opts.profile ?? '6.0' };
   const t: TestCluster = {
     cluster: await createJujuDbCluster(options),
     dataDir,

@@ -2,8 +2,8 @@
  * Users in `admin.system.users`, in MongoDB's credential document format,
  * so a mongodump/mongorestore of the admin database round-trips them.
  */
-import { randomUUID } from 'node:crypto';
-import { Binary, type Document } from 'bson';
+import { createHash, randomUUID } from 'node:crypto';
+import { Binary, ObjectId, type Document } from 'bson';
 import { deriveCredential, type ScramCredential, type ScramMechanism } from './scram';
 
 export const USERS_NS = 'admin.system.users';
@@ -38,3 +38,20 @@ export function mechanismsOf(userDoc: Document): ScramMechanism[] {
 }
 
 export const ROOT_ROLES: Document[] = [{ role: 'root', db: 'admin' }];
+
+/**
+ * Roles Juju 1.25 gives `admin` and the state servers' `machine-N` users
+ * (mongo.SetAdminMongoPassword: dbAdminAny, userAdminAny, clusterAdmin,
+ * readWriteAny), as 2.4 stores them: a list of role names.
+ */
+export const JUJU_ADMIN_ROLES: readonly string[] = ['dbAdminAnyDatabase', 'userAdminAnyDatabase', 'clusterAdmin', 'readWriteAnyDatabase'];
+
+/** MongoDB 2.4's password digest: md5 hex of `user:mongo:password` (the `pwd` field, MONGODB-CR's secret). */
+export function legacyPasswordDigest(user: string, password: string): string {
+  return createHash('md5').update(`${user}:mongo:${password}`).digest('hex');
+}
+
+/** A 2.4 user document (`<db>.system.users`), as mgo's UpsertUser writes it on 2.4. */
+export function legacyUserDocument(user: string, password: string, roles: readonly string[]): Document {
+  return { _id: new ObjectId(), user, pwd: legacyPasswordDigest(user, password), roles: [...roles] };
+}

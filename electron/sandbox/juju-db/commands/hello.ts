@@ -11,8 +11,9 @@ import { MemberState } from '../replset/member-state';
 import { majorityOpTime, visiblePrimary } from '../replset/topology';
 import type { CommandContext, CommandSpec } from './context';
 import { saslStartReply } from './auth';
+import { MODERN_SERVER_VERSION } from '../profile';
 
-export const SERVER_VERSION = '6.0.19';
+export const SERVER_VERSION = MODERN_SERVER_VERSION;
 export const MAX_WIRE_VERSION = 17;
 
 function hello(ctx: CommandContext): Document {

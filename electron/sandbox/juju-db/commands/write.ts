@@ -37,7 +37,7 @@ function toWriteError(index: number, err: unknown): WriteError {
 }
 
 /** Make sure the collection exists, logging an implicit `create` as mongod does. */
-function ensureCollection(ctx: CommandContext, ns: string): void {
+export function ensureCollection(ctx: CommandContext, ns: string): void {
   const store = ctx.node.store!;
   if (store.catalog.get(ns)) return;
   const [db, coll] = [ctx.db, ns.slice(ctx.db.length + 1)];
@@ -45,7 +45,7 @@ function ensureCollection(ctx: CommandContext, ns: string): void {
   ctx.node.write('c', `${db}.$cmd`, toBson({ create: coll }));
 }
 
-function idElementOf(raw: Buffer): Buffer {
+export function idElementOf(raw: Buffer): Buffer {
   const el = findElement(raw, '_id')!;
   const out = Buffer.allocUnsafe(4 + (el.end - el.start) + 1);
   out.writeInt32LE(out.length, 0);
@@ -54,7 +54,7 @@ function idElementOf(raw: Buffer): Buffer {
   return out;
 }
 
-function standalone(raw: Buffer): Buffer {
+export function standalone(raw: Buffer): Buffer {
   return raw.byteOffset === 0 && raw.buffer.byteLength === raw.length ? raw : Buffer.from(raw);
 }
 
@@ -92,14 +92,14 @@ async function insert(ctx: CommandContext): Promise<Document> {
 }
 
 /** Ids (raw docs) a filter selects, materialised first so updates do not disturb the scan. */
-function selectDocs(ctx: CommandContext, ns: string, filterTyped: Document, multi: boolean, sort?: Document): Buffer[] {
+export function selectDocs(ctx: CommandContext, ns: string, filterTyped: Document, multi: boolean, sort?: Document): Buffer[] {
   const source = sourceFor(ctx.node, ns) ?? emptySource(ns);
   const out: Buffer[] = [];
   for (const raw of runFind(source, { filter: toEval(filterTyped) as Document, sort: sort ? (toEval(sort) as Document) : undefined, limit: multi ? 0 : 1 })) out.push(raw);
   return out;
 }
 
-interface UpdateOutcome {
+export interface UpdateOutcome {
   n: number;
   nModified: number;
   upserted?: unknown;
@@ -108,7 +108,7 @@ interface UpdateOutcome {
   after?: Buffer;
 }
 
-function updateOne(ctx: CommandContext, ns: string, spec: Document, sort?: Document): UpdateOutcome {
+export function updateOne(ctx: CommandContext, ns: string, spec: Document, sort?: Document): UpdateOutcome {
   const q = (spec.q ?? spec.query ?? {}) as Document;
   const u = (spec.u ?? spec.update) as Document | Document[];
   if (u === undefined || u === null) throw new MongoServerError('FailedToParse', "BSON field 'update.updates.u' is missing but a required field");
