@@ -2,7 +2,7 @@
  * A `find` over a large collection through the SSH tunnel streams: the
  * sandbox runs in its own process (so this process's memory is Quorum's
  * alone), 100k documents of ~1 KB go into a scratch collection through the
- * connection layer's driver client, then a cursor (batchSize 1000) reads
+ * connection layer's juju-db client, then a cursor (batchSize 1000) reads
  * them all back through `StateServerSession.mongo()`, sampling heap and RSS
  * every 1k documents. Prints docs/s, MB/s and the peak growth of heap and
  * RSS against the collection's size.
@@ -46,14 +46,15 @@ async function main(): Promise<void> {
     const target = targetForSandbox(await sandbox.describe());
     const session = await manager.open(target).stateServer(target.stateServers[0]!.address);
     const client = await session.mongo();
-    const collection = client.db('scratch').collection('tunnelFind');
+    const ns = { db: 'scratch', collection: 'tunnelFind' };
+    console.log(`juju-db runs MongoDB ${client.server.version}: ${client.server.protocol} client, ${client.server.authMechanism}`);
     const i0 = performance.now();
-    const total = await fillScratch(collection, DOCS, BYTES, 1000);
+    const total = await fillScratch(client, ns, DOCS, BYTES, 1000);
     const insertS = (performance.now() - i0) / 1000;
     console.log(`inserted ${DOCS} documents, ${(total / MB).toFixed(1)} MB of BSON, in ${insertS.toFixed(1)} s (${(DOCS / insertS).toFixed(0)} docs/s) through the tunnel`);
 
     for (let round = 1; round <= ROUNDS; round++) {
-      const r = await iterateMeasuring(collection, { batchSize: BATCH, sampleEvery: 1000 });
+      const r = await iterateMeasuring(client, ns, { batchSize: BATCH, sampleEvery: 1000 });
       if (r.docs !== DOCS) throw new Error(`read ${r.docs} documents, expected ${DOCS}`);
       const s = r.ms / 1000;
       console.log(
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
           `(peak heap growth = ${((100 * r.peakHeapGrowth) / total).toFixed(1)} % of it)`,
       );
     }
-    await collection.drop();
+    await client.command(ns.db, { drop: ns.collection }, { secondaryOk: false });
   } finally {
     await manager.close();
     await sandbox.stop();

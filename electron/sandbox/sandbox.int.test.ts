@@ -5,16 +5,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderRemoteCommand } from '../../shared/remote-commands';
 import { JOB_CODES, type MachineJob } from './model';
 import { startSandbox, type Sandbox } from './sandbox';
-import { eventually, openMemberClient, type MemberClient } from './testing/member-client';
+import type { Namespace } from '../services/mongo/juju-db-client';
+import { countDocuments, eventually, openMemberClient, type MemberClient } from './testing/member-client';
 import { connectSsh } from './testing/ssh-client';
 import { parseAgentConf } from './tree/agent-conf';
 import type { SandboxDescription } from './types';
 
 /**
- * The whole sandbox: real SSH, the official driver through SSH tunnels to
- * the juju-db members, Juju's documents against the hosts' agent.conf,
- * failover and quorum loss by powering machines off, persistence.
+ * The whole sandbox: real SSH, Quorum's juju-db client through SSH tunnels
+ * to the juju-db members (on the default 2.4 sandbox the legacy client, on
+ * the 6.0 profile the driver), Juju's documents against the hosts'
+ * agent.conf, failover and quorum loss by powering machines off,
+ * persistence.
  */
+
+const juju = (collection: string): Namespace => ({ db: 'juju', collection });
 
 let home: string;
 let sandbox: Sandbox;
@@ -43,7 +48,7 @@ async function member(id: string, auth = admin()): Promise<MemberClient> {
 async function status(id: string): Promise<{ members: Array<{ name: string; stateStr: string; health: number }> }> {
   const c = await member(id);
   try {
-    return (await c.client.db('admin').command({ replSetGetStatus: 1 })) as never;
+    return (await c.client.command('admin', { replSetGetStatus: 1 })) as never;
   } finally {
     await c.close();
   }
@@ -98,18 +103,18 @@ describe('sandbox environment', () => {
     expect(new Set(d.machines.map((m) => m.hostKeyFingerprint)).size).toBe(5);
   });
 
-  it('reaches every member with the driver through SSH tunnels, TLS and auth as admin and machine-N', async () => {
+  it('reaches every member with Quorum\'s client through SSH tunnels, TLS and auth as admin and machine-N', async () => {
     for (const id of ['0', '1', '2']) {
       const conf = confs.get(id)!;
       for (const auth of [admin(), { username: `machine-${id}`, password: String(conf.statepassword) }]) {
         const c = await member(id, auth);
-        const hello = await c.client.db('admin').command({ hello: 1 });
-        expect(hello.setName).toBe('juju');
-        expect(hello.me).toBe(`10.23.0.1${id}:37017`);
+        const isMaster = await c.client.command('admin', { isMaster: 1 });
+        expect(isMaster['setName']).toBe('juju');
+        expect(isMaster['me']).toBe(`10.23.0.1${id}:37017`);
         await c.close();
       }
     }
-    await expect(member('0', { username: 'admin', password: 'wrong-password' })).rejects.toThrow(/auth/i);
+    await expect(member('0', { username: 'admin', password: 'wrong-password' })).rejects.toMatchObject({ code: 'mongo-auth-failed' });
     const s = await status('0');
     expect(s.members.map((m) => m.name).sort()).toEqual(['10.23.0.10:37017', '10.23.0.11:37017', '10.23.0.12:37017']);
     expect(s.members.filter((m) => m.stateStr === 'PRIMARY')).toHaveLength(1);
@@ -118,9 +123,8 @@ describe('sandbox environment', () => {
   it('seeds Juju documents that agree with the hosts', async () => {
     const c = await member((await primaryOf(['0', '1', '2']))!);
     try {
-      const juju = c.client.db('juju');
-      const machines = await juju.collection('machines').find({}).sort({ machineid: 1 }).toArray();
-      expect(machines.map((m) => m.machineid)).toEqual(['0', '1', '2', '3', '4']);
+      const machines = await c.client.find(juju('machines'), {}, { sort: { machineid: 1 } }).toArray();
+      expect(machines.map((m) => m['machineid'])).toEqual(['0', '1', '2', '3', '4']);
       for (const m of machines) {
         const conf = confs.get(m.machineid as string)!;
         const desc = d.machines.find((x) => x.id === m.machineid)!;
@@ -135,22 +139,26 @@ describe('sandbox environment', () => {
         expect(m.hasvote).toBe(desc.stateServer);
         expect(m.novote).toBe(!desc.stateServer);
       }
-      const ss = await juju.collection('stateServers').findOne({ _id: 'e' as never });
+      const ss = await c.client.findOne(juju('stateServers'), { _id: 'e' });
       expect(ss).toMatchObject({ machineids: ['0', '1', '2'], votingmachineids: ['0', '1', '2'] });
       const apiAddresses = ['0', '1', '2'].map((id) => `10.23.0.1${id}:17070`);
       for (const conf of confs.values()) expect(conf.apiaddresses).toEqual(apiAddresses);
-      expect(await juju.collection('instanceData').countDocuments()).toBe(5);
-      expect(await juju.collection('services').countDocuments()).toBe(2);
-      expect(await juju.collection('units').countDocuments()).toBe(3);
-      expect(await juju.collection('environments').findOne({ _id: d.environment.uuid as never })).toMatchObject({ name: 'sandbox' });
-      const dbs = (await c.client.db('admin').admin().listDatabases()).databases.map((x) => x.name);
+      expect(await countDocuments(c.client, juju('instanceData'))).toBe(5);
+      expect(await countDocuments(c.client, juju('services'))).toBe(2);
+      expect(await countDocuments(c.client, juju('units'))).toBe(3);
+      expect(await c.client.findOne(juju('environments'), { _id: d.environment.uuid })).toMatchObject({ name: 'sandbox' });
+      // The indexes the seed creates (on 2.4 through system.indexes).
+      const indexes = (await c.client.listIndexes(juju('units'))).map((x) => x['key'] as Record<string, unknown>);
+      expect(indexes).toEqual(expect.arrayContaining([{ 'env-uuid': 1, service: 1 }, { 'env-uuid': 1, machineid: 1 }]));
+      expect((await c.client.listIndexes(juju('machines'))).map((x) => x['key'])).toContainEqual({ 'env-uuid': 1 });
+      const dbs = (await c.client.listDatabases()).map((x) => x.name);
       expect(dbs).toEqual(expect.arrayContaining(['juju', 'presence', 'backups']));
-      const backups = await c.client.db('backups').listCollections().toArray();
+      const backups = await c.client.listCollections('backups');
       expect(backups.map((x) => x.name)).toContain('metadata');
-      expect(await c.client.db('backups').collection('metadata').countDocuments()).toBe(0);
-      const config = (await c.client.db('admin').command({ replSetGetConfig: 1 })).config;
-      expect(config._id).toBe('juju');
-      expect(config.members.map((m: { _id: number; host: string; tags: Record<string, string> }) => [m._id, m.host, m.tags['juju-machine-id']])).toEqual([
+      expect(await countDocuments(c.client, { db: 'backups', collection: 'metadata' })).toBe(0);
+      const config = await c.client.replSetGetConfig();
+      expect(config['_id']).toBe('juju');
+      expect((config['members'] as Array<{ _id: number; host: string; tags: Record<string, string> }>).map((m) => [m._id, m.host, m.tags['juju-machine-id']])).toEqual([
         [1, '10.23.0.10:37017', '0'],
         [2, '10.23.0.11:37017', '1'],
         [3, '10.23.0.12:37017', '2'],
@@ -251,7 +259,7 @@ describe('sandbox environment', () => {
     d = sandbox.describe();
     const primary = await eventually(() => primaryOf(['0', '1', '2']), 20_000, 'a primary after restart');
     const c = await member(primary);
-    expect(await c.client.db('juju').collection('machines').countDocuments()).toBe(5);
+    expect(await countDocuments(c.client, juju('machines'))).toBe(5);
     await c.close();
   });
 
@@ -277,16 +285,15 @@ describe('sandbox environment', () => {
     const primary = await eventually(() => primaryOf(['0', '1', '2']), 20_000, 'a primary');
     const c = await member(primary, { username: 'machine-5', password: String(conf.statepassword) });
     try {
-      const juju = c.client.db('juju');
-      expect(await juju.collection('machines').findOne({ machineid: '5' })).toMatchObject({ jobs: [2, 1], novote: false, hasvote: false, nonce: conf.nonce });
-      expect(await juju.collection('stateServers').findOne({ _id: 'e' as never })).toMatchObject({ machineids: ['0', '1', '2', '5'] });
+      expect(await c.client.findOne(juju('machines'), { machineid: '5' })).toMatchObject({ jobs: [2, 1], novote: false, hasvote: false, nonce: conf.nonce });
+      expect(await c.client.findOne(juju('stateServers'), { _id: 'e' })).toMatchObject({ machineids: ['0', '1', '2', '5'] });
     } finally {
       await c.close();
     }
     // Not in the replica set until an HA flow reconfigures it.
     const fresh = await member('5');
-    const hello = await fresh.client.db('admin').command({ hello: 1 });
-    expect(hello.isWritablePrimary).toBe(false);
+    const isMaster = await fresh.client.command('admin', { isMaster: 1 });
+    expect(isMaster['ismaster']).toBe(false);
     await fresh.close();
   });
 });

@@ -1,4 +1,5 @@
-import { Long, type MongoClient } from 'mongodb';
+import { Long } from 'bson';
+import type { JujuDbClient, Namespace } from '../../services/mongo/juju-db-client';
 import {
   BEINGS_COLLECTION,
   PINGS_COLLECTION,
@@ -8,13 +9,16 @@ import {
   presenceDocId,
   toBigInt,
 } from '../../../shared/model/presence';
-import { connectMember, type DriverAuth, type MemberEndpoint } from '../seed/seed-db';
+import { isPrimary, openMember, type DriverAuth, type MemberEndpoint } from '../seed/seed-db';
 
 /**
  * Writes the sandbox agents' presence documents through the replica set's
- * primary with the official driver, as Juju's API servers do for the agents
- * logged into them. It keeps one client to the member that last said it was
- * the writable primary and looks for another one after any failure (power
+ * primary with Quorum's juju-db client (`connectJujuDb`: the legacy client
+ * on the 2.4 profile, the driver on 6.0), as Juju's API servers do for the
+ * agents logged into them, and with what 2.4 has: the `findAndModify`
+ * command for the sequence, OP_INSERT and OP_UPDATE (`$set`, upsert) with
+ * `getLastError`. It keeps one client to the member that last said it was
+ * the primary (`isMaster.ismaster`) and looks for another one after any failure (power
  * off, failover, step-down); while there is no primary every write fails
  * fast, and the pingers retry.
  *
@@ -32,8 +36,12 @@ export type MemberLister = () => readonly MemberEndpoint[];
 const NO_PRIMARY_BACKOFF_MS = 500;
 const CONNECT_TIMEOUT_MS = 2_000;
 
+const SEQS: Namespace = { db: PRESENCE_DB, collection: SEQS_COLLECTION };
+const BEINGS: Namespace = { db: PRESENCE_DB, collection: BEINGS_COLLECTION };
+const PINGS: Namespace = { db: PRESENCE_DB, collection: PINGS_COLLECTION };
+
 export class PresenceWriter {
-  #primary: { readonly port: number; readonly client: MongoClient } | null = null;
+  #primary: { readonly port: number; readonly client: JujuDbClient } | null = null;
   #queue: Promise<unknown> = Promise.resolve();
   #noPrimaryUntil = 0;
   #closed = false;
@@ -47,18 +55,22 @@ export class PresenceWriter {
   /** `Pinger.prepare`: a new sequence from `presence.seqs` and its being. Returns the sequence. */
   allocate(key: string): Promise<number> {
     return this.#serial(async (client) => {
-      const db = client.db(PRESENCE_DB);
-      const counter = await db
-        .collection<{ _id: string; seq?: Long }>(SEQS_COLLECTION)
-        .findOneAndUpdate({ _id: presenceDocId(this.envUuid, 'beings') }, { $inc: { seq: Long.fromNumber(1) } }, { upsert: true, returnDocument: 'after', promoteLongs: false });
+      // findAndModify as a command: what Juju's mgo sends, and what 2.4 has (no findOneAndUpdate helper there).
+      const reply = await client.command(
+        PRESENCE_DB,
+        {
+          findAndModify: SEQS.collection,
+          query: { _id: presenceDocId(this.envUuid, 'beings') },
+          update: { $inc: { seq: Long.fromNumber(1) } },
+          upsert: true,
+          new: true,
+        },
+        { secondaryOk: false, keepLongs: true },
+      );
+      const counter = reply['value'] as { seq?: unknown } | null | undefined;
       const seq = toBigInt(counter?.seq);
       if (seq === null) throw new Error('presence.seqs returned no sequence');
-      await db.collection<{ _id: string; seq: Long; 'env-uuid': string; key: string }>(BEINGS_COLLECTION).insertOne({
-        _id: presenceDocId(this.envUuid, seq.toString()),
-        seq: Long.fromBigInt(seq),
-        'env-uuid': this.envUuid,
-        key,
-      });
+      await client.insert(BEINGS, [{ _id: presenceDocId(this.envUuid, seq.toString()), seq: Long.fromBigInt(seq), 'env-uuid': this.envUuid, key }]);
       return Number(seq);
     });
   }
@@ -67,16 +79,12 @@ export class PresenceWriter {
   ping(seq: number, slot: number): Promise<void> {
     return this.#serial(async (client) => {
       const { field, bit } = pingField(seq);
-      const pings = client.db(PRESENCE_DB).collection<{ _id: string; alive?: Record<string, unknown> }>(PINGS_COLLECTION);
       const id = presenceDocId(this.envUuid, slot);
-      const current = await pings.findOne({ _id: id }, { projection: { [`alive.${field}`]: 1 }, promoteLongs: false });
-      const before = toBigInt(current?.alive?.[field]) ?? 0n;
+      const current = await client.findOne(PINGS, { _id: id }, { projection: { [`alive.${field}`]: 1 }, secondaryOk: false, keepLongs: true });
+      const alive = current?.['alive'] as Record<string, unknown> | undefined;
+      const before = toBigInt(alive?.[field]) ?? 0n;
       if ((before & bit) === bit) return;
-      await pings.updateOne(
-        { _id: id },
-        { $set: { slot: Long.fromNumber(slot), [`alive.${field}`]: Long.fromBigInt(before | bit) } },
-        { upsert: true },
-      );
+      await client.update(PINGS, { _id: id }, { $set: { slot: Long.fromNumber(slot), [`alive.${field}`]: Long.fromBigInt(before | bit) } }, { upsert: true });
     });
   }
 
@@ -86,7 +94,7 @@ export class PresenceWriter {
     await this.#drop();
   }
 
-  #serial<T>(fn: (client: MongoClient) => Promise<T>): Promise<T> {
+  #serial<T>(fn: (client: JujuDbClient) => Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
       if (this.#closed) throw new Error('the presence writer is closed');
       const client = await this.#primaryClient();
@@ -103,24 +111,23 @@ export class PresenceWriter {
     return result;
   }
 
-  async #primaryClient(): Promise<MongoClient> {
+  async #primaryClient(): Promise<JujuDbClient> {
     const running = this.members().filter((m) => m.port > 0);
     if (this.#primary !== null && running.some((m) => m.port === this.#primary!.port)) return this.#primary.client;
     await this.#drop();
     if (Date.now() < this.#noPrimaryUntil) throw new Error('no primary');
     for (const member of running) {
-      const client = connectMember(member.port, this.auth, CONNECT_TIMEOUT_MS);
+      let client: JujuDbClient | null = null;
       try {
-        await client.connect();
-        const hello = await client.db('admin').command({ hello: 1 });
-        if (hello.isWritablePrimary === true) {
+        client = await openMember(member.port, this.auth, CONNECT_TIMEOUT_MS);
+        if (await isPrimary(client)) {
           this.#primary = { port: member.port, client };
           return client;
         }
       } catch {
         // Powered off or unhealthy: try the next member.
       }
-      await client.close().catch(() => undefined);
+      await client?.close().catch(() => undefined);
     }
     this.#noPrimaryUntil = Date.now() + NO_PRIMARY_BACKOFF_MS;
     throw new Error('no primary');

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../sandbox';
-import { openMemberClient } from '../testing/member-client';
+import type { Namespace } from '../../services/mongo/juju-db-client';
+import { countDocuments, openMemberClient } from '../testing/member-client';
 import { parseAgentConf } from '../tree/agent-conf';
 
 /** The scale option: a bigger juju-db for benchmarks, and a 1-state-server shape. */
@@ -31,17 +32,17 @@ describe('sandbox scale and shape', () => {
     const conf = parseAgentConf(await fs.readFile(path.join(d.dir, 'machines/0/root/var/lib/juju/agents/machine-0/agent.conf'), 'utf8'));
     const c = await openMemberClient(d.machines[0]!.ssh.port, key, d.environment.caCertPem, { username: 'admin', password: String(conf.oldpassword) });
     try {
-      const juju = c.client.db('juju');
-      const extra = (await juju.collection('services').countDocuments()) - 2;
+      const juju = (collection: string): Namespace => ({ db: 'juju', collection });
+      const extra = (await countDocuments(c.client, juju('services'))) - 2;
       expect(extra).toBeGreaterThan(100);
-            expect(await juju.collection('units').countDocuments()).toBe(3 + 3 * extra);
+      expect(await countDocuments(c.client, juju('units'))).toBe(3 + 3 * extra);
       let bytes = 0;
       for (const coll of ['services', 'units', 'settings']) {
-        for await (const doc of juju.collection(coll).find({})) bytes += JSON.stringify(doc).length;
+        for await (const doc of c.client.find(juju(coll), {})) bytes += JSON.stringify(doc).length;
       }
       expect(bytes).toBeGreaterThan(mb * 1024 * 1024);
       // Scale units live on the workload machines only.
-      const machines = await juju.collection('units').distinct('machineid');
+      const machines = (await c.client.command('juju', { distinct: 'units', key: 'machineid' }))['values'] as string[];
       expect(machines.sort()).toEqual(['1', '2']);
     } finally {
       await c.close();

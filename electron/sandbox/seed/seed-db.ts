@@ -1,15 +1,21 @@
-import { MongoClient, ObjectId, type Document } from 'mongodb';
+import { ObjectId, type Document } from 'bson';
+import { MongoClient } from 'mongodb';
 import { QuorumError } from '../../../shared/errors';
+import { SecretRegistry } from '../../../shared/redact';
+import { JujuDbServerError, type JujuDbClient, type Namespace } from '../../services/mongo/juju-db-client';
+import { connectJujuDb } from '../../services/mongo/mongo-client';
 import { REPLICA_SET_NAME, STATE_PORT, stateServers, type EnvironmentRecord } from '../model';
 import { jujuSeed, type SeedBatch } from './juju-docs';
 import { scaleBatches } from './scale';
 
 /**
- * First-boot work done through the official driver, as Juju's bootstrap
- * does it through mgo: initiate the `juju` replica set, wait for a primary,
- * then write Juju 1.25's documents. Going through the driver (rather than
- * writing juju-db's files) keeps the sandbox honest: if the driver cannot do
- * it, Quorum could not either.
+ * First-boot work done through Quorum's own juju-db client, as Juju's
+ * bootstrap does it through mgo: initiate the `juju` replica set, wait for a
+ * primary, then write Juju 1.25's documents. Going through `connectJujuDb`
+ * (rather than writing juju-db's files) keeps the sandbox honest: if the
+ * client cannot do it, Quorum could not either — and it works on both of
+ * the sandbox's profiles, MongoDB 2.4 (the legacy client: OP_INSERT +
+ * getLastError, `system.indexes`) and 6.0 (the official driver).
  */
 
 export interface MemberEndpoint {
@@ -18,12 +24,57 @@ export interface MemberEndpoint {
   readonly port: number;
 }
 
+/** Who the sandbox's own clients are (`admin` / oldpassword), and the environment CA. */
 export interface DriverAuth {
   readonly username: string;
   readonly password: string;
   readonly caPem: string;
 }
 
+/** The same, named for what it is now. */
+export type MemberAuth = DriverAuth;
+
+/**
+ * `JujuDbClient` on one member's local TLS port, authenticated in `admin`.
+ * Failures come back as translated QuorumErrors (`mongo-auth-failed`,
+ * `tls-failed`, `mongo-unavailable` …). Close it when done.
+ */
+export function openMember(port: number, auth: MemberAuth, timeoutMs = 10_000): Promise<JujuDbClient> {
+  const secrets = new SecretRegistry();
+  secrets.add(auth.password);
+  return connectJujuDb(
+    {
+      host: '127.0.0.1',
+      port,
+      user: auth.username,
+      password: auth.password,
+      authSource: 'admin',
+      caPem: auth.caPem,
+      connectTimeoutMs: timeoutMs,
+      operationTimeoutMs: Math.max(timeoutMs, 30_000),
+      maxPoolSize: 2,
+      appName: 'quorum-sandbox',
+    },
+    { address: `127.0.0.1:${port}`, user: auth.username, caSource: 'the sandbox CA' },
+    secrets,
+  );
+}
+
+/** Runs `fn` with a client of its own on the member, closed afterwards. */
+export async function withMember<T>(port: number, auth: MemberAuth, fn: (c: JujuDbClient) => Promise<T>, timeoutMs?: number): Promise<T> {
+  const client = await openMember(port, auth, timeoutMs);
+  try {
+    return await fn(client);
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The official driver on a member, for `register.ts` only until it is
+ * ported to `withMember` (it also needs 2.4's way of adding a user).
+ * @deprecated works on the 6.0 profile only: use `openMember`/`withMember`.
+ */
 export function connectMember(port: number, auth: DriverAuth, timeoutMs = 10_000): MongoClient {
   return new MongoClient(`mongodb://127.0.0.1:${port}/?directConnection=true`, {
     tls: true,
@@ -36,14 +87,12 @@ export function connectMember(port: number, auth: DriverAuth, timeoutMs = 10_000
   });
 }
 
-async function withClient<T>(port: number, auth: DriverAuth, fn: (c: MongoClient) => Promise<T>): Promise<T> {
-  const client = connectMember(port, auth);
-  try {
-    await client.connect();
-    return await fn(client);
-  } finally {
-    await client.close().catch(() => undefined);
-  }
+/** MongoDB's `AlreadyInitialized` error code (3.0+); 2.4 answers "already initialized" with no code. */
+const ALREADY_INITIALIZED = 23;
+
+function isAlreadyInitialized(error: unknown): boolean {
+  if (!(error instanceof JujuDbServerError)) return false;
+  return error.code === ALREADY_INITIALIZED || /already initiali[sz]ed/i.test(error.message);
 }
 
 /** replSetInitiate on the bootstrap member with every state server, `_id` 1.., tagged with its machine id. */
@@ -58,28 +107,34 @@ export async function initiateReplicaSet(env: EnvironmentRecord, bootstrap: Memb
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      await withClient(bootstrap.port, auth, async (c) => {
-        await c.db('admin').command({ replSetInitiate: { _id: REPLICA_SET_NAME, version: 1, members } });
+      await withMember(bootstrap.port, auth, async (c) => {
+        await c.command('admin', { replSetInitiate: { _id: REPLICA_SET_NAME, version: 1, members } }, { secondaryOk: false });
       });
       return;
     } catch (err) {
-      if ((err as { code?: number }).code === ALREADY_INITIALIZED) return;
+      if (isAlreadyInitialized(err)) return;
       if (Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, 500));
     }
   }
 }
 
-/** MongoDB's `AlreadyInitialized` error code. */
-const ALREADY_INITIALIZED = 23;
+/**
+ * True when the member says it is the primary. `isMaster` and its `ismaster`
+ * field: the one form every MongoDB answers, 2.4 (which has no `hello`) to 6.0.
+ */
+export async function isPrimary(client: JujuDbClient): Promise<boolean> {
+  const reply = await client.command('admin', { isMaster: 1 });
+  return reply['ismaster'] === true;
+}
 
-/** Polls the members until one says it is the writable primary; returns it. */
+/** Polls the members until one says it is the primary; returns it. */
 export async function waitForPrimary(members: readonly MemberEndpoint[], auth: DriverAuth, timeoutMs = 30_000): Promise<MemberEndpoint> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const m of members) {
-      const hello = await withClient(m.port, auth, (c) => c.db('admin').command({ hello: 1 })).catch(() => undefined);
-      if (hello?.isWritablePrimary === true) return m;
+      const primary = await withMember(m.port, auth, isPrimary, 5_000).catch(() => false);
+      if (primary) return m;
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -102,26 +157,28 @@ export async function seedJujuDatabase(
   content: { caCertPem: string; authorizedKeys: string },
   onProgress?: (writtenBytes: number) => void,
 ): Promise<number> {
-  return withClient(primary.port, auth, async (c) => {
+  return withMember(primary.port, auth, async (c) => {
     let count = 0;
     const write = async (batch: SeedBatch) => {
+      const ns: Namespace = { db: batch.db, collection: batch.collection };
       if (batch.docs.length === 0) {
-        await c.db(batch.db).createCollection(batch.collection).catch(() => undefined);
+        await c.createCollection(ns);
         return;
       }
-      await c.db(batch.db).collection(batch.collection).insertMany(batch.docs, { ordered: true });
+      await c.insert(ns, batch.docs, { ordered: true });
       count += batch.docs.length;
     };
     for (const batch of jujuSeed(env, content.caCertPem, content.authorizedKeys)) await write(batch);
     const { txns, log } = txnDocs(env);
     await write({ db: 'juju', collection: 'txns', docs: txns });
     await write({ db: 'juju', collection: 'txns.log', docs: log });
-    await c.db('juju').collection('machines').createIndex({ 'env-uuid': 1 });
-    await c.db('juju').collection('units').createIndex({ 'env-uuid': 1, service: 1 });
-    await c.db('juju').collection('units').createIndex({ 'env-uuid': 1, machineid: 1 });
-    await c.db('juju').collection('txns').createIndex({ s: 1 });
+    const juju = (collection: string): Namespace => ({ db: 'juju', collection });
+    await c.createIndex(juju('machines'), { 'env-uuid': 1 });
+    await c.createIndex(juju('units'), { 'env-uuid': 1, service: 1 });
+    await c.createIndex(juju('units'), { 'env-uuid': 1, machineid: 1 });
+    await c.createIndex(juju('txns'), { s: 1 });
     // An empty backups database: the metadata collection exists, no archives yet.
-    await c.db('backups').createCollection('metadata');
+    await c.createCollection({ db: 'backups', collection: 'metadata' });
     if (env.scaleMb > 0) {
       let written = 0;
       for (const batch of scaleBatches(env, env.scaleMb)) {

@@ -1,14 +1,16 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { calculateObjectSize } from 'bson';
-import type { Collection, Document } from 'mongodb';
+import { calculateObjectSize, type Document } from 'bson';
+import type { JujuDbClient, Namespace } from '../../services/mongo/juju-db-client';
 
 /**
  * Measures what iterating a large `find` costs the client: documents and
  * bytes per second, and how far this process's heap and RSS grow while the
  * cursor is read in batches — the evidence that a find through the SSH
  * tunnel streams rather than holding the collection in memory. Shared by
- * `bench/tunnel-find.ts` and its integration test.
+ * `bench/tunnel-find.ts` and its integration test. Through `JujuDbClient`,
+ * so it measures whichever implementation the server needs (the legacy
+ * client's OP_QUERY/OP_GET_MORE on 2.4, the driver on 6.0).
  */
 
 /** V8's collector, made callable without `--expose-gc` (only measurements use it). */
@@ -31,7 +33,8 @@ export function scratchDoc(i: number, bytes: number): Document {
 
 /** Inserts `count` documents of about `docBytes` each; returns their total BSON size. */
 export async function fillScratch(
-  collection: Collection<Document>,
+  client: JujuDbClient,
+  ns: Namespace,
   count: number,
   docBytes: number,
   batch = 1000,
@@ -45,7 +48,7 @@ export async function fillScratch(
       total += calculateObjectSize(doc);
       docs.push(doc);
     }
-    await collection.insertMany(docs, { ordered: false });
+    await client.insert(ns, docs, { ordered: false });
     onProgress?.(Math.min(count, start + batch));
   }
   return total;
@@ -73,7 +76,7 @@ export interface CursorMemoryOptions {
 }
 
 /** Iterates `find({})` with a cursor and samples this process's memory as it goes. */
-export async function iterateMeasuring(collection: Collection<Document>, options: CursorMemoryOptions): Promise<CursorMemoryResult> {
+export async function iterateMeasuring(client: JujuDbClient, ns: Namespace, options: CursorMemoryOptions): Promise<CursorMemoryResult> {
   const sampleEvery = options.sampleEvery ?? 1000;
   const retainedEvery = options.retainedEvery ?? 10_000;
   collectGarbage();
@@ -84,7 +87,7 @@ export async function iterateMeasuring(collection: Collection<Document>, options
   let docs = 0;
   let bytes = 0;
   const t0 = performance.now();
-  const cursor = collection.find({}, { batchSize: options.batchSize });
+  const cursor = client.find(ns, {}, { batchSize: options.batchSize });
   for await (const doc of cursor) {
     docs++;
     bytes += calculateObjectSize(doc);

@@ -1,14 +1,20 @@
-import { MongoClient } from 'mongodb';
+import type { Document } from 'bson';
+import { SecretRegistry } from '../../../shared/redact';
+import type { JujuDbClient, Namespace } from '../../services/mongo/juju-db-client';
+import { connectJujuDb } from '../../services/mongo/mongo-client';
 import { connectSsh, type TestSsh } from './ssh-client';
 
 /**
- * The official driver reaching one juju-db member the way Quorum does: an
- * SSH session to the machine, a `direct-tcpip` tunnel to 127.0.0.1:37017,
- * TLS verified against the environment CA, SCRAM auth in `admin`.
+ * Quorum's juju-db client reaching one juju-db member the way Quorum does:
+ * an SSH session to the machine, a `direct-tcpip` tunnel to
+ * 127.0.0.1:37017, TLS verified against the environment CA, authenticated
+ * in `admin` (`connectJujuDb`: the legacy client and MONGODB-CR on the 2.4
+ * sandbox, the official driver and SCRAM on the 6.0 profile). Failures are
+ * Quorum's translated errors (`mongo-auth-failed` …).
  */
 
 export interface MemberClient {
-  readonly client: MongoClient;
+  readonly client: JujuDbClient;
   readonly ssh: TestSsh;
   close(): Promise<void>;
 }
@@ -22,16 +28,15 @@ export async function openMemberClient(
 ): Promise<MemberClient> {
   const ssh = await connectSsh(sshPort, privateKey);
   const tunnel = await ssh.tunnel('127.0.0.1', 37017);
-  const client = new MongoClient(`mongodb://127.0.0.1:${tunnel.port}/?directConnection=true`, {
-    tls: true,
-    ca: caPem,
-    auth,
-    authSource: 'admin',
-    serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs,
-  });
+  const secrets = new SecretRegistry();
+  secrets.add(auth.password);
+  let client: JujuDbClient;
   try {
-    await client.connect();
+    client = await connectJujuDb(
+      { host: '127.0.0.1', port: tunnel.port, user: auth.username, password: auth.password, caPem, authSource: 'admin', connectTimeoutMs: timeoutMs, appName: 'quorum-test' },
+      { address: `127.0.0.1:${sshPort}`, user: auth.username },
+      secrets,
+    );
   } catch (err) {
     await tunnel.close();
     ssh.end();
@@ -46,6 +51,11 @@ export async function openMemberClient(
       ssh.end();
     },
   };
+}
+
+/** The `count` command (every MongoDB from 2.4 on has it). */
+export async function countDocuments(client: JujuDbClient, ns: Namespace, query: Document = {}): Promise<number> {
+  return Number((await client.command(ns.db, { count: ns.collection, query }))['n']);
 }
 
 /** Polls `check` until it returns a value (not undefined) or the time runs out. */

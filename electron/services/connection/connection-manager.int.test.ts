@@ -19,8 +19,10 @@ import type { EnvironmentConnection } from './environment-connection';
 
 /**
  * The connection layer against the real sandbox: SSH to each state server
- * with vouched host keys, agent.conf over SSH, the official driver through
- * the tunnel with TLS verified and SCRAM as machine-N, reconnect after a
+ * with vouched host keys, agent.conf over SSH, the juju-db client through
+ * the tunnel with TLS verified and authenticated as machine-N (the legacy
+ * client with MONGODB-CR on the 2.4 sandbox, the driver with SCRAM on the
+ * 6.0 profile), reconnect after a
  * power cycle, unreachable reported while powered off, a rotated host key
  * refused, and a close that leaves no sockets behind.
  */
@@ -101,16 +103,25 @@ describe('connection layer against the sandbox', () => {
     expect(a).toBe(b);
   });
 
-  it('talks to juju-db through the tunnel with TLS verified and SCRAM as machine-N', async () => {
+  it('talks to juju-db through the tunnel with TLS verified, authenticated as machine-N with the mechanism its MongoDB has', async () => {
     const session = await env.stateServer(addressOf('0'));
     const client = await session.mongo();
     expect(await session.mongo()).toBe(client);
-    const status = await session.withMongo((c) => c.db('admin').command({ replSetGetStatus: 1 }));
-    expect(status.set).toBe('juju');
-    expect(status.members).toHaveLength(3);
-    const who = await session.withMongo((c) => c.db('admin').command({ connectionStatus: 1 }));
-    expect(who.authInfo.authenticatedUsers).toEqual([{ user: 'machine-0', db: 'admin' }]);
-    const machines = await session.withMongo((c) => c.db('juju').collection('machines').find({}).toArray());
+    // The implementation and mechanism follow the server: 2.4 (Juju 1.25's) or the 6.0 profile.
+    const expected: Record<string, { protocol: string; authMechanism: string }> = {
+      '2.4.9': { protocol: 'legacy', authMechanism: 'MONGODB-CR' },
+      '6.0.19': { protocol: 'driver', authMechanism: 'SCRAM-SHA-256' },
+    };
+    expect(Object.keys(expected)).toContain(client.server.version);
+    expect(client.server).toMatchObject(expected[client.server.version]!);
+    const status = await session.withMongo((c) => c.command('admin', { replSetGetStatus: 1 }));
+    expect(status['set']).toBe('juju');
+    expect(status['members']).toHaveLength(3);
+    const who = await session.withMongo((c) => c.command('admin', { connectionStatus: 1 }));
+    // 2.4 names the user's database `userSource`, later servers `db`.
+    const users = (who['authInfo'] as { authenticatedUsers: Array<{ user: string; db?: string; userSource?: string }> }).authenticatedUsers;
+    expect(users.map((u) => [u.user, u.db ?? u.userSource])).toEqual([['machine-0', 'admin']]);
+    const machines = await session.withMongo((c) => c.find({ db: 'juju', collection: 'machines' }).toArray());
     expect(machines.length).toBeGreaterThanOrEqual(3);
   });
 
@@ -147,6 +158,8 @@ describe('connection layer against the sandbox', () => {
     const address = addressOf('2');
     const session = await env.stateServer(address);
     const client = await session.mongo();
+    const listeners = (): number => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
+    const listenersBefore = listeners();
     await sandbox.powerOff('2');
     await eventually(
       () => session.state,
@@ -167,17 +180,18 @@ describe('connection layer against the sandbox', () => {
       () => session.state,
       (s) => s === 'connected',
     );
-    // The MongoClient handed out before the power cycle was closed with its SSH connection;
+    // The client handed out before the power cycle was closed with its SSH connection;
     // a fresh one works through the same tunnel (see state-server-session.ts for why).
     const ping = await eventually(
-      () => session.withMongo((c) => c.db('admin').command({ ping: 1 })),
-      (r) => r.ok === 1,
+      () => session.withMongo((c) => c.command('admin', { ping: 1 })),
+      (r) => r['ok'] === 1,
     );
-    expect(ping.ok).toBe(1);
+    expect(ping['ok']).toBe(1);
     const fresh = await session.mongo();
     expect(fresh).not.toBe(client);
-    expect(fresh.options.hosts[0]!.port).toBe(client.options.hosts[0]!.port);
-    await expect(client.db('admin').command({ ping: 1 })).rejects.toThrow(/must be connected/);
+    // The same tunnel listener serves the fresh client: none was added (the machine's own listeners are back too).
+    expect(listeners()).toBe(listenersBefore);
+    await expect(client.command('admin', { ping: 1 })).rejects.toMatchObject({ name: 'JujuDbNetworkError' });
   });
 
   it('refuses a rotated host key with both fingerprints', async () => {
@@ -196,7 +210,7 @@ describe('connection layer against the sandbox', () => {
     expect(error.message).toContain(path.join(home, 'known_hosts'));
   });
 
-  it('closes every SSH client, tunnel and MongoClient, leaving no sockets', async () => {
+  it('closes every SSH client, tunnel and juju-db client, leaving no sockets', async () => {
     expect(tcpHandles()).toBeGreaterThan(baselineHandles);
     await manager.close();
     // Back to what the sandbox alone holds: our sockets and tunnel listeners are gone, and so are the sandbox's ends of them.

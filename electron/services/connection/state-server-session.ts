@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import type { MongoClient } from 'mongodb';
 import type { ParsedKey } from 'ssh2';
 import { QuorumError, serializeError, type SerializedError } from '../../../shared/errors';
 import type { SecretRegistry } from '../../../shared/redact';
 import type { RemoteCommand } from '../../../shared/remote-commands';
 import type { SshEndpoint } from '../environments/target';
 import { describeError, type Logger } from '../log';
+import type { JujuDbClient } from '../mongo/juju-db-client';
 import { connectJujuDb } from '../mongo/mongo-client';
 import { translateMongoError } from '../mongo/mongo-errors';
 import { MongoTunnel } from '../mongo/tunnel';
@@ -19,15 +19,18 @@ import { backoffDelay, type BackoffOptions } from './backoff';
 
 /**
  * One state server (or any machine) of an environment: its SSH connection,
- * its agent.conf, and lazily a tunnel plus a MongoClient authenticated as the
- * machine agent. The session outlives connection drops: it reconnects with
- * backoff and keeps its tunnel's port, but a MongoClient lives only as long
- * as the SSH connection it was opened over. After a drop the session cuts the
- * tunnel's connections and closes the client: when every socket of a client
- * dies at once, the driver (7.9) can wedge its server monitor for good (a
- * heartbeat written to a socket destroyed but not yet closed awaits a `drain`
- * that never comes), and the client then fails every operation with the stale
- * "connection … closed" error. The next `mongo()` opens a fresh client.
+ * its agent.conf, and lazily a tunnel plus a juju-db client (`JujuDbClient`:
+ * our legacy wire-protocol client for MongoDB 2.4–4.2, the official driver
+ * for 4.4+, chosen by `connectJujuDb` from the handshake) authenticated as
+ * the machine agent. The session outlives connection drops: it reconnects
+ * with backoff and keeps its tunnel's port, but a client lives only as long
+ * as the SSH connection it was opened over. After a drop the session cuts
+ * the tunnel's connections and closes the client: when every socket of a
+ * client dies at once, the driver (7.9) can wedge its server monitor for
+ * good (a heartbeat written to a socket destroyed but not yet closed awaits
+ * a `drain` that never comes), and the client then fails every operation
+ * with the stale "connection … closed" error; a legacy client's pooled
+ * connections are dead too. The next `mongo()` opens a fresh client.
  *
  * States: `connecting` (first attempt, or after the operator acted),
  * `connected`, `unreachable` (transient; retried with backoff), `error`
@@ -83,9 +86,9 @@ export class StateServerSession extends EventEmitter<SessionEvents> {
   #failures = 0;
   #timer: NodeJS.Timeout | undefined;
   #tunnel: MongoTunnel | null = null;
-  #mongo: Promise<MongoClient> | null = null;
+  #mongo: Promise<JujuDbClient> | null = null;
   /** Clients closed because their SSH connection dropped: errors from them say so. */
-  readonly #retired = new WeakSet<MongoClient>();
+  readonly #retired = new WeakSet<JujuDbClient>();
   #closed = false;
   readonly #abort = new AbortController();
 
@@ -261,13 +264,14 @@ export class StateServerSession extends EventEmitter<SessionEvents> {
   }
 
   /**
-   * The official driver connected to this machine's juju-db through the SSH
-   * tunnel, authenticated as the machine agent. One client per SSH
+   * The juju-db client (whichever implementation the server needs) connected
+   * to this machine's juju-db through the SSH tunnel, authenticated as the
+   * machine agent. One client per SSH
    * connection: after a drop the session closes it and the next call opens a
    * fresh one, so ask for it per operation (or use `withMongo`) rather than
    * keeping it; do not close it (the session does).
    */
-  async mongo(): Promise<MongoClient> {
+  async mongo(): Promise<JujuDbClient> {
     await this.whenConnected();
     if (!this.#mongo) {
       const attempt = this.#openMongo();
@@ -279,7 +283,7 @@ export class StateServerSession extends EventEmitter<SessionEvents> {
     return this.#mongo;
   }
 
-  async #openMongo(): Promise<MongoClient> {
+  async #openMongo(): Promise<JujuDbClient> {
     this.#tunnel ??= await MongoTunnel.open(async () => {
       if (!this.#ssh) throw new QuorumError('host-unreachable', `No SSH connection to ${this.address}.`);
       return this.#ssh.forwardOut('127.0.0.1', 37017);
@@ -288,18 +292,18 @@ export class StateServerSession extends EventEmitter<SessionEvents> {
     const credentials = this.#credentials!;
     const caPem = this.#ctx.caCertPem ?? info.cacert;
     return connectJujuDb(
-      { port: this.#tunnel.port, user: info.tag, password: credentials.statepassword, caPem },
+      { host: '127.0.0.1', port: this.#tunnel.port, user: info.tag, password: credentials.statepassword, caPem, authSource: 'admin', appName: 'quorum' },
       { address: this.address, user: info.tag, caSource: this.#ctx.caCertPem ? 'the environment configuration' : 'agent.conf cacert' },
       this.#ctx.secrets,
     );
   }
 
   /**
-   * Runs `fn` with this machine's MongoClient and turns whatever it throws
-   * into an operator-facing error: the session's own error when SSH is down,
-   * a translated driver error otherwise.
+   * Runs `fn` with this machine's juju-db client and turns whatever it
+   * throws into an operator-facing error: the session's own error when SSH
+   * is down, a translated client error otherwise.
    */
-  async withMongo<T>(fn: (client: MongoClient) => Promise<T>): Promise<T> {
+  async withMongo<T>(fn: (client: JujuDbClient) => Promise<T>): Promise<T> {
     const client = await this.mongo();
     try {
       return await fn(client);
@@ -336,7 +340,7 @@ export class StateServerSession extends EventEmitter<SessionEvents> {
     await closeWithin(client, 3_000);
   }
 
-  /** Closes the MongoClient, the tunnel and the SSH connection; the session cannot be used afterwards. */
+  /** Closes the juju-db client, the tunnel and the SSH connection; the session cannot be used afterwards. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -354,7 +358,7 @@ export class StateServerSession extends EventEmitter<SessionEvents> {
   }
 }
 
-async function closeWithin(client: MongoClient, ms: number): Promise<void> {
+async function closeWithin(client: JujuDbClient, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     client.close().catch(() => undefined),

@@ -41,13 +41,14 @@ describe('find through the SSH tunnel', () => {
   it('iterates 100k documents of ~1 KB without holding the collection in memory', async () => {
     const target = targetForSandbox(await sandbox.describe());
     const session = await manager.open(target).stateServer(target.stateServers[0]!.address);
-    const collection = (await session.mongo()).db('scratch').collection('tunnelFind');
-    const total = await fillScratch(collection, DOCS, 1024);
+    const client = await session.mongo();
+    const ns = { db: 'scratch', collection: 'tunnelFind' };
+    const total = await fillScratch(client, ns, DOCS, 1024);
     expect(total).toBeGreaterThan(95 * MiB);
 
-    const result = await iterateMeasuring(collection, { batchSize: 1000, sampleEvery: 1000, retainedEvery: 10_000 });
+    const result = await iterateMeasuring(client, ns, { batchSize: 1000, sampleEvery: 1000, retainedEvery: 10_000 });
     console.log(
-      `${result.docs} docs in ${(result.ms / 1000).toFixed(1)} s; peak heap growth ${(result.peakHeapGrowth / MiB).toFixed(1)} MiB, ` +
+      `MongoDB ${client.server.version} (${client.server.protocol} client): ${result.docs} docs in ${(result.ms / 1000).toFixed(1)} s; peak heap growth ${(result.peakHeapGrowth / MiB).toFixed(1)} MiB, ` +
         `retained ${(result.peakRetainedGrowth / MiB).toFixed(1)} MiB, RSS ${(result.peakRssGrowth / MiB).toFixed(1)} MiB; collection ${(total / MiB).toFixed(1)} MiB`,
     );
     expect(result.docs).toBe(DOCS);

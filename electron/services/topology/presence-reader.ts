@@ -1,4 +1,4 @@
-import { ReadPreference, type Db } from 'mongodb';
+import type { JujuDbClient, Namespace } from '../mongo/juju-db-client';
 import {
   BEINGS_COLLECTION,
   PINGS_COLLECTION,
@@ -28,7 +28,11 @@ import {
  * 60 s of skew between Quorum's machine and the state server either way.
  */
 
-const READ = { readPreference: ReadPreference.PRIMARY_PREFERRED, promoteLongs: false } as const;
+/** A secondary may answer; 64-bit integers stay `Long` (the ping bit fields use all 63 bits). */
+const READ = { secondaryOk: true, keepLongs: true } as const;
+
+const PINGS: Namespace = { db: PRESENCE_DB, collection: PINGS_COLLECTION };
+const BEINGS: Namespace = { db: PRESENCE_DB, collection: BEINGS_COLLECTION };
 
 /** Beings remembered per environment connection; far more than any environment has agents. */
 const MAX_CACHED_BEINGS = 50_000;
@@ -46,14 +50,11 @@ export class PresenceReader {
    * One `find` for the slot documents around `clientNowMs`. Needs the
    * environment UUID (from this round's or an earlier round's documents).
    */
-  async fetchPings(db: Db, envUuid: string, clientNowMs: number): Promise<PingsRecord[]> {
+  async fetchPings(client: JujuDbClient, envUuid: string, clientNowMs: number): Promise<PingsRecord[]> {
     this.#envUuid = envUuid;
     const slot = timeSlot(clientNowMs);
     const ids = [-2, -1, 0, 1, 2].map((k) => presenceDocId(envUuid, slot + k * PRESENCE_PERIOD_SECONDS));
-    const docs = await db
-      .collection<{ _id: string }>(PINGS_COLLECTION)
-      .find({ _id: { $in: ids } }, READ)
-      .toArray();
+    const docs = await client.find(PINGS, { _id: { $in: ids } }, READ).toArray();
     return docs.flatMap((d) => {
       const parsed = parsePingsDoc(d);
       return parsed === null ? [] : [parsed];
@@ -65,7 +66,7 @@ export class PresenceReader {
    * sequences not seen before (one `find`, only then).
    */
   async machinePresence(
-    db: Db,
+    client: JujuDbClient,
     envUuid: string,
     pings: readonly PingsRecord[],
     serverNowMs: number,
@@ -74,10 +75,7 @@ export class PresenceReader {
     const pinged = pingedSeqs(pings, envUuid, timeSlot(serverNowMs));
     const unknown = [...pinged.alive].filter((seq) => !this.#beings.has(presenceDocId(envUuid, seq)));
     if (unknown.length > 0) {
-      const docs = await db
-        .collection<{ _id: string }>(BEINGS_COLLECTION)
-        .find({ _id: { $in: unknown.map((seq) => presenceDocId(envUuid, seq)) } }, READ)
-        .toArray();
+      const docs = await client.find(BEINGS, { _id: { $in: unknown.map((seq) => presenceDocId(envUuid, seq)) } }, READ).toArray();
       if (this.#beings.size + docs.length > MAX_CACHED_BEINGS) this.#beings.clear();
       for (const doc of docs) {
         const being = parseBeingDoc(doc);
@@ -87,9 +85,4 @@ export class PresenceReader {
     const alive = aliveKeys(pinged, (seq) => this.#beings.get(presenceDocId(envUuid, seq)));
     return machinePresence(machineIds, alive);
   }
-}
-
-/** The database handle presence lives in. */
-export function presenceDb(client: { db(name: string): Db }): Db {
-  return client.db(PRESENCE_DB);
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { MongoClient, type CommandStartedEvent } from 'mongodb';
+import type { Document } from 'bson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRESENCE_PERIOD_SECONDS, parseBeingDoc, parsePingsDoc, pingedSeqs, presenceDocId, timeSlot } from '../../../shared/model/presence';
 import type { MachineView, Topology } from '../../../shared/model/topology';
@@ -11,8 +11,7 @@ import type { EnvironmentConnection } from '../connection/environment-connection
 import { ConnectionManager } from '../connection/connection-manager';
 import { targetForSandbox } from '../environments/targets';
 import { createMemoryLogger } from '../log';
-import { checkJujuDbIdentity } from '../mongo/mongo-client';
-import { MongoTunnel } from '../mongo/tunnel';
+import type { JujuDbClient, JujuDbCursor, Namespace } from '../mongo/juju-db-client';
 import { connectionTopologySource } from './connection-source';
 import { PresenceReader } from './presence-reader';
 import { createTopologyService, type TopologyService } from './topology-service';
@@ -32,7 +31,6 @@ let sandbox: Sandbox;
 let manager: ConnectionManager;
 let connection: EnvironmentConnection;
 let service: TopologyService;
-const tunnels: MongoTunnel[] = [];
 
 beforeAll(async () => {
   home = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-presence-'));
@@ -48,7 +46,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await service?.close();
-  for (const t of tunnels) await t.close();
   await manager?.close();
   await sandbox?.stop();
   await fs.rm(home, { recursive: true, force: true });
@@ -58,7 +55,7 @@ function addressOf(id: string): string {
   return sandbox.describe().machines.find((m) => m.id === id)!.address;
 }
 
-async function mongo(): Promise<MongoClient> {
+async function mongo(): Promise<JujuDbClient> {
   return (await connection.stateServer(addressOf('0'))).mongo();
 }
 
@@ -73,23 +70,55 @@ async function until(test: (t: Topology) => boolean, timeoutMs: number): Promise
   }
 }
 
-/** A driver client of its own through machine 0's tunnel, as machine-0, with command monitoring on. */
-async function monitoredClient(): Promise<MongoClient> {
-  const session = await connection.stateServer(addressOf('0'));
-  const tunnel = await MongoTunnel.open(() => session.forwardOut('127.0.0.1', 37017));
-  tunnels.push(tunnel);
-  const { user, password } = await session.withAdminCredentials(async (c, info) => ({ user: info.tag, password: c.statepassword }));
-  const client = new MongoClient(`mongodb://127.0.0.1:${tunnel.port}/?directConnection=true`, {
-    tls: true,
-    ca: sandbox.describe().environment.caCertPem,
-    servername: 'juju-mongodb',
-    checkServerIdentity: checkJujuDbIdentity,
-    auth: { username: user, password },
-    authSource: 'admin',
-    monitorCommands: true,
+interface Recorded {
+  readonly op: 'find' | 'findOne';
+  readonly ns: string;
+  readonly docs: Document[];
+}
+
+/**
+ * Machine 0's client as the topology uses it, recording every read made
+ * through it and the documents each returned: what Quorum asked juju-db for
+ * and what reached it, whichever implementation (legacy or driver) is
+ * underneath. Only calls through the wrapper are recorded, not the running
+ * topology service's.
+ */
+async function recordingClient(): Promise<{ client: JujuDbClient; reads: Recorded[] }> {
+  const inner = await mongo();
+  const reads: Recorded[] = [];
+  const recordCursor = (ns: Namespace, cursor: JujuDbCursor<Document>): JujuDbCursor<Document> => {
+    const entry: Recorded = { op: 'find', ns: `${ns.db}.${ns.collection}`, docs: [] };
+    reads.push(entry);
+    return {
+      next: async () => {
+        const doc = await cursor.next();
+        if (doc !== null) entry.docs.push(doc);
+        return doc;
+      },
+      toArray: async () => {
+        const docs = await cursor.toArray();
+        entry.docs.push(...docs);
+        return docs;
+      },
+      close: () => cursor.close(),
+      [Symbol.asyncIterator]: () => cursor[Symbol.asyncIterator](),
+    };
+  };
+  const client = new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property === 'find') return (ns: Namespace, filter?: Document, options?: object) => recordCursor(ns, target.find(ns, filter, options));
+      if (property === 'findOne') {
+        return async (ns: Namespace, filter?: Document, options?: object) => {
+          const doc = await target.findOne(ns, filter, options);
+          reads.push({ op: 'findOne', ns: `${ns.db}.${ns.collection}`, docs: doc === null ? [] : [doc] });
+          return doc;
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
   });
-  await client.connect();
-  return client;
+  return { client, reads };
 }
 
 const byId = (t: Topology, id: string): MachineView => t.machines.find((m) => m.id === id)!;
@@ -97,20 +126,20 @@ const byId = (t: Topology, id: string): MachineView => t.machines.find((m) => m.
 describe('agent presence in the sandbox and the topology', () => {
   it('every machine and unit agent has a being and pings the current slot, in Juju 1.25\'s format', async () => {
     const uuid = sandbox.describe().environment.uuid;
-    const db = (await mongo()).db('presence');
-    const beings = await db.collection('presence.beings').find({}, { promoteLongs: false }).toArray();
+    const client = await mongo();
+    const presence = (collection: string): Namespace => ({ db: 'presence', collection });
+    const beings = await client.find(presence('presence.beings'), {}, { keepLongs: true }).toArray();
     const parsed = beings.map(parseBeingDoc);
     expect(parsed.every((b) => b !== null && b.envUuid === uuid)).toBe(true);
     expect(beings.every((b) => String(b['_id']) === presenceDocId(uuid, String(b['seq'])) && b['env-uuid'] === uuid)).toBe(true);
     const keys = new Set(parsed.map((b) => b!.key));
     for (const key of ['m#0', 'm#1', 'm#2', 'm#3', 'm#4', 'u#mysql/0', 'u#wordpress/0', 'u#wordpress/1']) expect(keys).toContain(key);
-    const counter = await db.collection<{ _id: string; seq: number }>('presence.seqs').findOne({ _id: presenceDocId(uuid, 'beings') });
+    const counter = await client.findOne(presence('presence.seqs'), { _id: presenceDocId(uuid, 'beings') });
     expect(Number(counter?.['seq'])).toBe(Math.max(...parsed.map((b) => b!.seq)));
 
     const slot = timeSlot(Date.now());
-    const docs = await db
-      .collection<{ _id: string }>('presence.pings')
-      .find({ _id: { $in: [presenceDocId(uuid, slot), presenceDocId(uuid, slot - PRESENCE_PERIOD_SECONDS)] } }, { promoteLongs: false })
+    const docs = await client
+      .find(presence('presence.pings'), { _id: { $in: [presenceDocId(uuid, slot), presenceDocId(uuid, slot - PRESENCE_PERIOD_SECONDS)] } }, { keepLongs: true })
       .toArray();
     expect(docs.every((d) => Object.keys(d).sort().join() === ['_id', 'alive', 'slot'].join())).toBe(true);
     const pinged = pingedSeqs(docs.map((d) => parsePingsDoc(d)!), uuid, slot);
@@ -119,48 +148,34 @@ describe('agent presence in the sandbox and the topology', () => {
   });
 
   it('reads presence with one find per round once the beings are known', async () => {
-    const client = await monitoredClient();
+    const { client, reads } = await recordingClient();
     const reader = new PresenceReader();
-    const finds: string[] = [];
-    const listener = (e: CommandStartedEvent) => {
-      if (e.databaseName === 'presence') finds.push(`${e.commandName} ${String(e.command[e.commandName])}`);
-    };
-    client.on('commandStarted', listener);
-    try {
-      const first = await readRound(client, reader);
-      expect(first.juju.presence?.get('3')).toBe(true);
-      const afterFirst = finds.length;
-      for (let i = 0; i < 3; i++) {
-        const round = await readRound(client, reader);
-        expect([...round.juju.presence!.values()].every(Boolean)).toBe(true);
-      }
-      expect(finds.slice(afterFirst)).toEqual(['find presence.pings', 'find presence.pings', 'find presence.pings']);
-      expect(finds.slice(0, afterFirst)).toEqual(['find presence.pings', 'find presence.beings']);
-    } finally {
-      client.off('commandStarted', listener);
-      await client.close();
+    const presenceReads = (): string[] => reads.filter((r) => r.ns.startsWith('presence.')).map((r) => `${r.op} ${r.ns.slice('presence.'.length)}`);
+    const first = await readRound(client, reader);
+    expect(first.juju.presence?.get('3')).toBe(true);
+    const afterFirst = presenceReads().length;
+    for (let i = 0; i < 3; i++) {
+      const round = await readRound(client, reader);
+      expect([...round.juju.presence!.values()].every(Boolean)).toBe(true);
     }
+    expect(presenceReads().slice(afterFirst)).toEqual(['find presence.pings', 'find presence.pings', 'find presence.pings']);
+    expect(presenceReads().slice(0, afterFirst)).toEqual(['find presence.pings', 'find presence.beings']);
   });
 
   it('reads juju.machines with a projection: no password hash or nonce reaches Quorum', async () => {
-    const client = await monitoredClient();
-    const seen: unknown[] = [];
-    const listener = (e: { commandName: string; reply: unknown }) => {
-      if (e.commandName === 'find') seen.push(e.reply);
-    };
-    client.on('commandSucceeded', listener);
-    try {
-      const round = await readRound(client, new PresenceReader());
-      expect(round.juju.machines.map((m) => m.id)).toEqual(['0', '1', '2', '3', '4']);
-      expect(round.juju.machines[0]).toMatchObject({ life: 'alive', jobs: ['JobManageEnviron', 'JobHostUnits'], agentVersion: '1.25.6', address: '10.23.0.10', hasVote: true });
-    } finally {
-      client.off('commandSucceeded', listener);
-      await client.close();
-    }
-    const text = JSON.stringify(seen);
+    const { client, reads } = await recordingClient();
+    const round = await readRound(client, new PresenceReader());
+    expect(round.juju.machines.map((m) => m.id)).toEqual(['0', '1', '2', '3', '4']);
+    expect(round.juju.machines[0]).toMatchObject({ life: 'alive', jobs: ['JobManageEnviron', 'JobHostUnits'], agentVersion: '1.25.6', address: '10.23.0.10', hasVote: true });
+    const machines = reads.filter((r) => r.ns === 'juju.machines');
+    expect(machines).toHaveLength(1);
+    const text = JSON.stringify(machines[0]!.docs);
     expect(text).toContain('10.23.0.13');
     expect(text).not.toContain('passwordhash');
     expect(text).not.toContain('nonce');
+    // Without the projection those fields are there: the check above can fail.
+    const whole = await client.findOne({ db: 'juju', collection: 'machines' }, { machineid: '3' });
+    expect(Object.keys(whole ?? {})).toEqual(expect.arrayContaining(['passwordhash', 'nonce']));
   });
 
   it('a powered-off machine and a stopped agent show down within two periods, keeping every other fact; back to started once they ping', async () => {

@@ -1,4 +1,4 @@
-import { MongoServerError, ReadPreference, type Db, type Document, type MongoClient } from 'mongodb';
+import type { Document } from 'bson';
 import {
   parseInstanceDoc,
   parseMachineDoc,
@@ -7,7 +7,8 @@ import {
 } from '../../../shared/model/juju-documents';
 import { parseReplSetConfig, parseReplSetStatus } from '../../../shared/model/replica-set';
 import type { JujuFacts, ReplicaSetFacts } from '../../../shared/model/topology';
-import { presenceDb, type PresenceReader } from './presence-reader';
+import type { JujuDbClient, Namespace } from '../mongo/juju-db-client';
+import type { PresenceReader } from './presence-reader';
 
 /**
  * One round of reads against one state server's juju-db: the replica set's
@@ -15,6 +16,9 @@ import { presenceDb, type PresenceReader } from './presence-reader';
  * reads. Everything is read in parallel over the one client, and every read
  * allows a secondary (`primaryPreferred`), so a member that lost its primary
  * still answers — that is exactly when an operator needs the view most.
+ * Through `JujuDbClient`, so the same reads work on MongoDB 2.4 (what Juju
+ * 1.25 runs; the config then comes from `local.system.replset`) and on
+ * modern servers.
  */
 
 export interface RoundFacts {
@@ -22,10 +26,31 @@ export interface RoundFacts {
   readonly replicaSet: ReplicaSetFacts | null;
 }
 
-const READ = { readPreference: ReadPreference.PRIMARY_PREFERRED } as const;
+const READ = { secondaryOk: true } as const;
 
-/** MongoDB's NotYetInitialized: juju-db runs but the replica set was never initiated. */
+const juju = (collection: string): Namespace => ({ db: 'juju', collection });
+
+/** MongoDB's NotYetInitialized (3.0+): juju-db runs but the replica set was never initiated. */
 const NOT_YET_INITIALIZED = 94;
+/** MongoDB 2.4's `startupStatus` for "no config yet" (EMPTYCONFIG); it sends no code. */
+const STARTUP_EMPTY_CONFIG = 3;
+
+/**
+ * True for replSetGetStatus's answer before the set was initiated: code 94
+ * from 3.0 on; from 2.4 `{ ok: 0, startupStatus: 3, info: "run
+ * rs.initiate(...) if not yet done for the set", errmsg: "can't get
+ * local.system.replset config from self or any seed (EMPTYCONFIG)" }`.
+ * Duck-typed: the error may come from either implementation.
+ */
+export function isNotYetInitialized(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { code?: unknown; message?: unknown; reply?: unknown; errorResponse?: unknown };
+  if (e.code === NOT_YET_INITIALIZED) return true;
+  const reply = (typeof e.reply === 'object' && e.reply !== null ? e.reply : e.errorResponse) as Document | null | undefined;
+  if (reply && (reply['startupStatus'] === STARTUP_EMPTY_CONFIG || reply['code'] === NOT_YET_INITIALIZED)) return true;
+  const texts = [e.message, reply?.['errmsg'], reply?.['info']].filter((t): t is string => typeof t === 'string');
+  return texts.some((t) => /run rs\.initiate|EMPTYCONFIG/.test(t));
+}
 
 /**
  * What `parseMachineDoc` reads: password hashes, nonces and the rest never
@@ -47,39 +72,36 @@ const MACHINE_FIELDS = {
 } as const;
 
 /**
- * Driver errors are thrown as they are: the connection layer's `withMongo`
+ * Client errors are thrown as they are: the connection layer's `withMongo`
  * turns them into operator-facing errors (authentication, TLS, unavailable).
  * Presence is best effort: when it cannot be read, machines keep the status
  * Juju recorded (`presence: null`) rather than the round failing.
  *
  * @param presence the environment's presence reader (it caches beings across rounds); without one, presence is not read.
  */
-export async function readRound(client: MongoClient, presence?: PresenceReader, now: () => number = Date.now): Promise<RoundFacts> {
-  const admin = client.db('admin');
-  const juju = client.db('juju');
-  const pdb = presenceDb(client);
+export async function readRound(client: JujuDbClient, presence?: PresenceReader, now: () => number = Date.now): Promise<RoundFacts> {
   const clientNow = now();
   // With the environment known from an earlier round, the pings are read alongside everything else.
   const knownEnv = presence?.envUuid ?? null;
-  const early = presence && knownEnv !== null ? settle(presence.fetchPings(pdb, knownEnv, clientNow)) : null;
+  const early = presence && knownEnv !== null ? settle(presence.fetchPings(client, knownEnv, clientNow)) : null;
   const [replicaSet, machines, instances, statuses, stateServers] = await Promise.all([
-    readReplicaSet(admin),
-    juju.collection('machines').find({}, { ...READ, projection: MACHINE_FIELDS }).toArray(),
-    juju.collection('instanceData').find({}, READ).toArray(),
+    readReplicaSet(client),
+    client.find(juju('machines'), {}, { ...READ, projection: MACHINE_FIELDS }).toArray(),
+    client.find(juju('instanceData'), {}, READ).toArray(),
     // Machine agent statuses only (`<env-uuid>:m#<id>`), not the units'.
-    juju.collection('statuses').find({ _id: { $regex: ':m#[^#]+$' } } as never, READ).toArray(),
-    juju.collection('stateServers').findOne({ _id: 'e' } as never, READ),
+    client.find(juju('statuses'), { _id: { $regex: ':m#[^#]+$' } }, READ).toArray(),
+    client.findOne(juju('stateServers'), { _id: 'e' }, READ),
   ]);
   const machineRecords = compact(machines.map(parseMachineDoc));
   let presenceMap: Map<string, boolean> | null = null;
   const envUuid = envUuidOf(stateServers, machines);
   if (presence && envUuid !== null) {
-    const pings = envUuid === knownEnv && early !== null ? await early : await settle(presence.fetchPings(pdb, envUuid, clientNow));
+    const pings = envUuid === knownEnv && early !== null ? await early : await settle(presence.fetchPings(client, envUuid, clientNow));
     const serverNow = replicaSet?.serverTimeMs ?? now();
     if (pings !== null) {
       presenceMap = await presence
         .machinePresence(
-          pdb,
+          client,
           envUuid,
           pings,
           serverNow,
@@ -100,21 +122,24 @@ export async function readRound(client: MongoClient, presence?: PresenceReader, 
   };
 }
 
-async function readReplicaSet(admin: Db): Promise<{ facts: ReplicaSetFacts; serverTimeMs: number | null } | null> {
-  try {
-    const [status, config] = await Promise.all([
-      admin.command({ replSetGetStatus: 1 }, READ),
-      admin.command({ replSetGetConfig: 1 }, READ),
-    ]);
-    const date: unknown = status['date'];
-    return {
-      facts: { status: parseReplSetStatus(status), config: parseReplSetConfig(config) },
-      serverTimeMs: date instanceof Date && Number.isFinite(date.getTime()) ? date.getTime() : null,
-    };
-  } catch (error) {
-    if (error instanceof MongoServerError && error.code === NOT_YET_INITIALIZED) return null;
-    throw error;
+/**
+ * Status and config, read in parallel. Before initiation the status says so
+ * (see `isNotYetInitialized`) and the config has nothing to give (2.4's
+ * `local.system.replset` is empty): the round then has no replica set
+ * rather than failing.
+ */
+async function readReplicaSet(client: JujuDbClient): Promise<{ facts: ReplicaSetFacts; serverTimeMs: number | null } | null> {
+  const [status, config] = await Promise.allSettled([client.command('admin', { replSetGetStatus: 1 }, READ), client.replSetGetConfig(READ)]);
+  if (status.status === 'rejected') {
+    if (isNotYetInitialized(status.reason)) return null;
+    throw status.reason;
   }
+  if (config.status === 'rejected') throw config.reason;
+  const date: unknown = status.value['date'];
+  return {
+    facts: { status: parseReplSetStatus(status.value), config: parseReplSetConfig(config.value) },
+    serverTimeMs: date instanceof Date && Number.isFinite(date.getTime()) ? date.getTime() : null,
+  };
 }
 
 /** The state-server environment's UUID: the stateServers document's, else the machines'. */
