@@ -347,7 +347,7 @@ describe('helpers by server version', () => {
   it('3.0+: listCollections and listIndexes commands with their cursors, createIndexes, replSetGetConfig', async () => {
     const { server, client } = await connect(
       (r) => {
-        if (r.query['listCollections']) return { documents: [{ ok: 1, cursor: { id: 9n, ns: 'juju.$cmd.listCollections', firstBatch: [{ name: 'machines', options: {} }] } }] };
+        if (r.query['listCollections']) return { documents: [{ ok: 1, cursor: { id: 0x7123456789abcdefn, ns: 'juju.$cmd.listCollections', firstBatch: [{ name: 'machines', options: {} }] } }] };
         if (r.opCode === 2005 && r.namespace === 'juju.$cmd.listCollections') return { documents: [{ name: 'txns.log', options: { capped: true } }], cursorId: 0n };
         if (r.query['listIndexes'] === 'missing') return { documents: [{ ok: 0, errmsg: 'ns does not exist', code: 26 }] };
         if (r.query['listIndexes']) return { documents: [{ ok: 1, cursor: { id: 0n, ns: 'juju.$cmd.listIndexes.machines', firstBatch: [{ v: 1, key: { _id: 1 }, name: '_id_' }] } }] };
@@ -361,7 +361,7 @@ describe('helpers by server version', () => {
       { name: 'machines', options: {} },
       { name: 'txns.log', options: { capped: true } },
     ]);
-    expect(server.requests.find((r) => r.opCode === 2005)!.cursorIds).toEqual([9n]);
+    expect(server.requests.find((r) => r.opCode === 2005)!.cursorIds).toEqual([0x7123456789abcdefn]);
     expect(await client.listIndexes(C)).toEqual([{ v: 1, key: { _id: 1 }, name: '_id_' }]);
     expect(await client.listIndexes({ db: 'juju', collection: 'missing' })).toEqual([]);
     await client.createIndex(C, { life: 1 }, { name: 'by-life', background: true });

@@ -259,7 +259,8 @@ export class LegacyJujuDbClient implements JujuDbClient {
   private async commandCursor(db: string, command: Document, options?: OperationOptions): Promise<Document[]> {
     const request = this.request(options);
     return this.pool.use(request, async (connection) => {
-      const reply = await runCommand(connection, db, command, request);
+      // keepLongs: a cursor id is a random int64 that a JS number would round.
+      const reply = await runCommand(connection, db, command, { ...request, keepLongs: true });
       const cursor = (reply['cursor'] ?? {}) as Document;
       const out = [...((cursor['firstBatch'] as Document[] | undefined) ?? [])];
       let id = BigInt(String(cursor['id'] ?? 0));
@@ -268,7 +269,7 @@ export class LegacyJujuDbClient implements JujuDbClient {
         const requestId = wire.newRequestId();
         const more = await connection.request(wire.encodeGetMore(requestId, namespace, 0, id), requestId, request);
         checkReplyFlags(more, 'getMore');
-        out.push(...more.documents.map((raw) => deserialize(raw)));
+        out.push(...more.documents.map((raw) => deserialize(raw, decodeOptions(true))));
         id = more.cursorId;
       }
       return out;

@@ -7,5 +7,5 @@
  */
 
 export { handshake, type Handshake } from './handshake';
-export { openLegacyJujuDb, isLegacyWireVersion } from './open';
+export { openLegacyJujuDb } from './open';
 export { JujuDbAbortError } from './connection';

@@ -1,4 +1,4 @@
-import { DRIVER_MIN_WIRE_VERSION, type JujuDbClient, type JujuDbConnectOptions } from '../juju-db-client';
+import { type JujuDbClient, type JujuDbConnectOptions } from '../juju-db-client';
 import { authenticate, mechanismFor, type Credentials } from './auth';
 import { LegacyJujuDbClient, type LegacyClientSettings } from './client';
 import { LegacyConnection } from './connection';
@@ -44,7 +44,3 @@ export async function openLegacyJujuDb(options: JujuDbConnectOptions, handshake:
   return new LegacyJujuDbClient(pool, settings);
 }
 
-/** True for the servers this client is for (the driver takes wire version 9 and later). */
-export function isLegacyWireVersion(maxWireVersion: number): boolean {
-  return maxWireVersion < DRIVER_MIN_WIRE_VERSION;
-}
