@@ -63,6 +63,17 @@ describe('authentication', () => {
     expect(server.requests.map((r) => Object.keys(r.query)[0])).toEqual(['isMaster', 'buildInfo', 'saslStart', 'saslContinue', 'saslContinue']);
   });
 
+  it('opens (and authenticates) a connection of its own when the handshake has none to hand over', async () => {
+    server = await startFakeServer(undefined, { user: USER, password: PASSWORD });
+    const options = { port: server.port, user: USER, password: PASSWORD, caPem: server.caPem };
+    const found = await handshake(options);
+    found.close();
+    client = await openLegacyJujuDb(options, found);
+    await expect(client.command('admin', { ping: 1 })).resolves.toMatchObject({ ok: 1 });
+    expect(server.stats.accepted).toBe(2);
+    expect(server.requests.filter((r) => r.query['authenticate']).map((r) => r.connection)).toEqual([2]);
+  });
+
   it('refuses a SCRAM server that cannot prove it knows the password', async () => {
     const error = await connect(undefined, { maxWireVersion: 3, wrongServerSignature: true }).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'JujuDbServerError', code: 18, message: /server signature/ });

@@ -21,16 +21,20 @@ export async function openLegacyJujuDb(options: JujuDbConnectOptions, handshake:
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const endpoint = endpointOf(options);
 
-  const authenticated = async (connection: LegacyConnection): Promise<LegacyConnection> => {
+  /** Authenticates within what is left of the connection's time (TCP + TLS + auth share connectTimeoutMs). */
+  const authenticated = async (connection: LegacyConnection, deadline = Date.now() + connectTimeoutMs): Promise<LegacyConnection> => {
     try {
-      await authenticate(connection, credentials, mechanism, { timeoutMs: connectTimeoutMs });
+      await authenticate(connection, credentials, mechanism, { timeoutMs: Math.max(1, deadline - Date.now()) });
       return connection;
     } catch (error) {
       connection.destroy('authentication failed');
       throw error;
     }
   };
-  const open = async (): Promise<LegacyConnection> => authenticated(await LegacyConnection.open(endpoint, connectTimeoutMs));
+  const open = async (): Promise<LegacyConnection> => {
+    const deadline = Date.now() + connectTimeoutMs;
+    return authenticated(await LegacyConnection.open(endpoint, connectTimeoutMs), deadline);
+  };
 
   const handedOver = handshake instanceof LegacyHandshake ? handshake.takeConnection() : undefined;
   const first = handedOver ? await authenticated(handedOver) : await open();
