@@ -4,15 +4,18 @@
  * tunnel, the remote tar, the parallel gzip, SHA-1, GridFS — recording wall
  * time and the peak RSS of this (the Quorum) process; then, in the same run,
  * extract the archive's `juju-backup/` (metadata.json, root.tar, dump/) and
- * time GNU `tar -czf` (and `tar -I pigz` when installed) over exactly that
- * content already on disk, and print the ratios. (GNU tar over machine 0's
+ * time GNU `tar -czf`, and when pigz is installed `tar -I 'pigz -1'` (gzip
+ * level 1 like Quorum's archive: the fair peer) and `tar -I pigz`, over
+ * exactly that content already on disk, and print the ratios. (GNU tar over machine 0's
  * juju-db files and file tree is printed too, as an extra, labelled line.)
  *
  * Run it through `npm run bench` (scripts/bench.mjs), which bundles this
  * file and runs it with plain `node`: the RSS is then Quorum's code on Node.
  * Peak RSS is sampled every 50 ms and also read from /proc/self/status VmHWM.
  *
- * Env: QUORUM_BENCH_SCALE (MB, default 600), QUORUM_BENCH_HOME (reuse a
+ * Env: QUORUM_BENCH_SCALE (MB, default 600), QUORUM_BENCH_MONGO (the sandbox
+ * juju-db's MongoDB: 2.4 as Juju 1.25 runs it, the default, or 6.0),
+ * QUORUM_BENCH_HOME (reuse a
  * sandbox between runs; default a temporary folder), QUORUM_BENCH_LEVEL
  * (gzip level, default the product's), QUORUM_BENCH_KEEP=1 (keep the temporary folder),
  * QUORUM_BENCH_BACKUP_ONLY=1 (time the backup alone, no tar runs: for profiling).
@@ -82,17 +85,28 @@ async function run(cmd: string, args: string[]): Promise<void> {
   });
 }
 
+const MONGO_PROFILES = ['2.4', '6.0'] as const;
+type MongoProfile = (typeof MONGO_PROFILES)[number];
+
+/** QUORUM_BENCH_MONGO: the sandbox juju-db's MongoDB profile (default 2.4, what Juju 1.25 runs). */
+function benchMongoProfile(value: string | undefined): MongoProfile {
+  const v = value === undefined || value === '' ? '2.4' : value;
+  if (!(MONGO_PROFILES as readonly string[]).includes(v)) throw new Error(`QUORUM_BENCH_MONGO must be one of ${MONGO_PROFILES.join(', ')}, not ${v}`);
+  return v as MongoProfile;
+}
+
 async function main(): Promise<void> {
   const scale = Number(process.env.QUORUM_BENCH_SCALE ?? 600);
+  const mongo = benchMongoProfile(process.env.QUORUM_BENCH_MONGO);
   // The product's level unless one is asked for.
   const level = process.env.QUORUM_BENCH_LEVEL === undefined ? BACKUP_GZIP_LEVEL : Number(process.env.QUORUM_BENCH_LEVEL);
   const home = process.env.QUORUM_BENCH_HOME ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-bench-')));
   const temporary = process.env.QUORUM_BENCH_HOME === undefined && process.env.QUORUM_BENCH_KEEP !== '1';
-  console.log(`Quorum backup benchmark: sandbox scale ${scale} MB, gzip level ${level}, ${os.availableParallelism()} cores, home ${home}`);
+  console.log(`Quorum backup benchmark: sandbox scale ${scale} MB, juju-db MongoDB ${mongo}, gzip level ${level}, ${os.availableParallelism()} cores, home ${home}`);
 
   const t0 = performance.now();
   const entry = process.env.QUORUM_BENCH_SANDBOX_ENTRY;
-  const sandbox = await launchSandboxProcess({ home, scale, ...(entry ? { entry } : {}), startTimeoutMs: 60 * 60 * 1000, onLog: (l) => console.log(`  sandbox: ${l}`) });
+  const sandbox = await launchSandboxProcess({ home, scale, ...{ mongo }, ...(entry ? { entry } : {}), startTimeoutMs: 60 * 60 * 1000, onLog: (l) => console.log(`  sandbox: ${l}`) });
   console.log(`sandbox ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (created: ${sandbox.startInfo.created})`);
   const secrets = new SecretRegistry();
   const logger = createMemoryLogger(secrets);
@@ -130,8 +144,10 @@ async function main(): Promise<void> {
 
   const stopped = false;
   try {
-    // Warm up the connection (SSH, agent.conf, driver) so the timing is the backup itself.
-    await (await manager.open(target).stateServer(target.stateServers[0]!.address)).mongo();
+    // Warm up the connection (SSH, agent.conf, juju-db client) so the timing is the backup itself.
+    const warm = await (await manager.open(target).stateServer(target.stateServers[0]!.address)).mongo();
+    console.log(`juju-db: MongoDB ${warm.server.version} (${warm.server.protocol} client, ${warm.server.authMechanism})`);
+    if (!warm.server.version.startsWith(`${mongo}.`)) console.log(`  note: asked for MongoDB ${mongo}, the sandbox runs ${warm.server.version}`);
     const layout = new SandboxLayout(home);
     // Machine 0's juju-db member files and its file tree: what a backup of machine 0 covers.
     const memberDir = path.join(layout.jujuDbDir, 'machine-0');
@@ -174,12 +190,15 @@ async function main(): Promise<void> {
     const extracted = await fs.mkdtemp(path.join(home, 'bench-extract-'));
     let tarS: number;
     let pigzS: number | null;
+    let pigz1S: number | null;
     let contentBytes: number;
     try {
       await run('tar', ['-xzf', result.localPath!, '-C', extracted]);
       await fs.rm(result.localPath!, { force: true });
       contentBytes = await du(path.join(extracted, 'juju-backup'));
       tarS = await timeTar(['-czf'], extracted, ['juju-backup'], out);
+      // pigz at level 1: the same gzip level as Quorum's archive, so the fair peer.
+      pigz1S = hasCommand('pigz') ? await timeTar(['-I', 'pigz -1', '-cf'], extracted, ['juju-backup'], out) : null;
       pigzS = hasCommand('pigz') ? await timeTar(['-I', 'pigz', '-cf'], extracted, ['juju-backup'], out) : null;
     } finally {
       await fs.rm(extracted, { recursive: true, force: true });
@@ -196,6 +215,7 @@ async function main(): Promise<void> {
     console.log(`machine 0's juju-db member files + file tree on disk: ${(dbBytes / MB).toFixed(1)} MB`);
     console.log(row('Quorum backup (create, end to end)', backupS, contentBytes));
     console.log(row('GNU tar -czf (backup content)', tarS, contentBytes));
+    if (pigz1S !== null) console.log(row("tar -I 'pigz -1' -cf (content)", pigz1S, contentBytes));
     if (pigzS !== null) console.log(row('tar -I pigz -cf (backup content)', pigzS, contentBytes));
     else console.log('tar -I pigz                        not installed');
     console.log(row('extra: GNU tar -czf (juju-db files)', dbTarS, dbBytes));
@@ -205,6 +225,7 @@ async function main(): Promise<void> {
     console.log(`time by phase: ${[...phaseTimes].map(([p, t]) => `${p} ${t.toFixed(1)} s`).join(', ')}`);
     console.log(`peak RSS by phase: ${[...phasePeaks].map(([p, b]) => `${p} ${(b / 1024 / 1024).toFixed(0)} MiB`).join(', ')}`);
     console.log(`ratio backup / tar -czf: ${(backupS / tarS).toFixed(2)} (target ≤ 1.00)`);
+    if (pigz1S !== null) console.log(`ratio backup / tar -I 'pigz -1': ${(backupS / pigz1S).toFixed(2)} (same gzip level as the archive)`);
     if (pigzS !== null) console.log(`ratio backup / tar -I pigz: ${(backupS / pigzS).toFixed(2)}`);
     const worst = Math.max(peak, hwm ?? 0);
     console.log(`peak RSS target < 300 MiB: ${worst < 300 * 1024 * 1024 ? 'met' : 'NOT met'}`);
