@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { resolveQuorumHome } from '../services/paths';
 import { isQuorumError } from '../../shared/errors';
 import { startSandbox } from './sandbox';
-import type { SandboxDescription } from './types';
+import { isJujuDbProfile } from './juju-db/profile';
+import type { CaSignature, JujuDbProfile, SandboxDescription } from './types';
 
 /**
  * `npm run sandbox`: run the sandbox environment in a terminal, print how to
@@ -18,6 +19,11 @@ Options:
   --json         print the machines, ports and key path as one JSON document
   --reset        throw the existing sandbox away and build a new one
   --scale <MB>   when creating, grow juju-db to about MB megabytes of Juju documents
+  --mongo <v>    when creating, the MongoDB juju-db presents: 2.4 (default, as
+                 Juju 1.25 runs it: legacy protocol, MONGODB-CR) or 6.0 (OP_MSG, SCRAM)
+  --ca-signature <sha256|sha1>
+                 when creating, the digest the environment CA is signed with
+                 (sha1: as a Juju built by an older Go; default sha256)
   -h, --help     show this help
 `;
 
@@ -41,7 +47,7 @@ export function formatDescription(d: SandboxDescription, startMs: number, create
   }
   const first = d.machines.find((m) => m.powered) ?? d.machines[0];
   return [
-    `Quorum sandbox: environment "${d.environment.name}" (${d.environment.uuid}), Juju ${d.environment.agentVersion}, series ${d.environment.series}`,
+    `Quorum sandbox: environment "${d.environment.name}" (${d.environment.uuid}), Juju ${d.environment.agentVersion}, series ${d.environment.series}${d.jujuDb ? `, juju-db ${d.jujuDb.version}` : ''}`,
     `${created ? 'Created' : 'Started'} in ${(startMs / 1000).toFixed(1)} s; state in ${d.dir}`,
     '',
     table(rows),
@@ -60,6 +66,7 @@ export function jsonDescription(d: SandboxDescription, home: string, startMs: nu
     home,
     dir: d.dir,
     environment: d.environment,
+    jujuDb: d.jujuDb,
     ssh: d.ssh,
     machines: d.machines,
     startMs,
@@ -68,13 +75,15 @@ export function jsonDescription(d: SandboxDescription, home: string, startMs: nu
 }
 
 async function main(): Promise<number> {
-  let values: { json?: boolean; reset?: boolean; scale?: string; help?: boolean };
+  let values: { json?: boolean; reset?: boolean; scale?: string; mongo?: string; 'ca-signature'?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       options: {
         json: { type: 'boolean' },
         reset: { type: 'boolean' },
         scale: { type: 'string' },
+        mongo: { type: 'string' },
+        'ca-signature': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: false,
@@ -92,6 +101,16 @@ async function main(): Promise<number> {
     process.stderr.write('--scale takes a size in MB between 0 and 8192.\n');
     return 2;
   }
+  if (values.mongo !== undefined && !isJujuDbProfile(values.mongo)) {
+    process.stderr.write('--mongo takes 2.4 or 6.0.\n');
+    return 2;
+  }
+  const mongo = values.mongo as JujuDbProfile | undefined;
+  const caSignature = values['ca-signature'];
+  if (caSignature !== undefined && caSignature !== 'sha1' && caSignature !== 'sha256') {
+    process.stderr.write('--ca-signature takes sha256 or sha1.\n');
+    return 2;
+  }
   const home = resolveQuorumHome();
   // Listen before starting: an interrupt during a long creation still ends in a clean stop.
   const interrupted = new Promise<void>((resolve) => {
@@ -102,12 +121,17 @@ async function main(): Promise<number> {
     home,
     reset: values.reset,
     scale,
+    mongo,
+    caSignature: caSignature as CaSignature | undefined,
     onLog: (line) => process.stderr.write(`${line}\n`),
   });
   const d = sandbox.describe();
   const { totalMs, created } = sandbox.startInfo;
   if (scale !== undefined && !created) {
     process.stderr.write('Note: --scale applies when the sandbox is created; add --reset to rebuild it at that size.\n');
+  }
+  if (caSignature !== undefined && !created && caSignature !== d.environment.caSignature) {
+    process.stderr.write('Note: --ca-signature applies when the sandbox is created; add --reset to rebuild it.\n');
   }
   if (values.json) process.stdout.write(`${JSON.stringify(jsonDescription(d, home, totalMs, created))}\n`);
   else process.stdout.write(`${formatDescription(d, totalMs, created)}\n`);

@@ -1,6 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
+import type { JujuDbProfile } from './juju-db/api';
+import { DEFAULT_PROFILE, isJujuDbProfile } from './juju-db/profile';
 import { writePrivateFile } from './keys';
+import type { CaSignature } from './pki';
 import {
   AGENT_VERSION,
   BOOTSTRAP_NONCE,
@@ -55,7 +58,11 @@ export function newMachineRecord(id: string, jobs: readonly MachineJob[]): Machi
  * machine and those ensure-availability added, all with both jobs), the next
  * W host units (mysql and wordpress, placed on them).
  */
-export function newEnvironmentRecord(scaleMb: number, shape: { stateServers?: number; workloads?: number } = {}): EnvironmentRecord {
+export function newEnvironmentRecord(
+  scaleMb: number,
+  shape: { stateServers?: number; workloads?: number } = {},
+  choices: { mongo?: JujuDbProfile; caSignature?: CaSignature } = {},
+): EnvironmentRecord {
   const s = shape.stateServers ?? 3;
   const w = shape.workloads ?? 2;
   if (!Number.isInteger(s) || s < 1 || s > 7 || s % 2 === 0) throw new RangeError('state servers must be 1, 3, 5 or 7');
@@ -79,6 +86,8 @@ export function newEnvironmentRecord(scaleMb: number, shape: { stateServers?: nu
     services: defaultServices(hosts.map((m) => m.id)),
     seeded: false,
     scaleMb,
+    mongo: choices.mongo ?? DEFAULT_PROFILE,
+    caSignature: choices.caSignature ?? 'sha256',
   };
 }
 
@@ -107,6 +116,7 @@ export async function loadEnvironment(file: string): Promise<EnvironmentRecord |
   }
   const env = JSON.parse(text) as EnvironmentRecord;
   if (env.format !== 1 || !Array.isArray(env.machines)) throw new Error('unrecognised sandbox environment record');
+  if (env.mongo !== undefined && !isJujuDbProfile(env.mongo)) throw new Error('unrecognised juju-db profile in the sandbox environment record');
   return env;
 }
 

@@ -7,6 +7,9 @@
  * same secrets as agent.conf).
  */
 
+import type { JujuDbProfile } from './juju-db/api';
+import type { CaSignature } from './pki';
+
 export const ENVIRONMENT_NAME = 'sandbox';
 export const SERIES = 'trusty';
 export const AGENT_VERSION = '1.25.6';
@@ -72,6 +75,15 @@ export interface EnvironmentRecord {
   seeded: boolean;
   /** Target size of the seed data in MB (0: the small default environment). */
   scaleMb: number;
+  /** juju-db's profile, chosen at creation. Records made before profiles existed hold 6.0 data. */
+  readonly mongo?: JujuDbProfile;
+  /** Digest the environment CA was signed with (absent: sha256). */
+  readonly caSignature?: CaSignature;
+}
+
+/** The profile a sandbox's juju-db runs (records older than the option were created on 6.0). */
+export function profileOf(env: Pick<EnvironmentRecord, 'mongo'>): JujuDbProfile {
+  return env.mongo ?? '6.0';
 }
 
 export function isStateServer(machine: Pick<MachineRecord, 'jobs'>): boolean {

@@ -9,7 +9,26 @@ import forge from 'node-forge';
  *
  * Keys come from Node's native RSA generator (fast); node-forge only builds
  * and signs the certificates, which Node cannot do on its own.
+ *
+ * Juju 1.25's `cert` package makes RSA-1024 keys, so do we. The signature
+ * algorithm is whatever the Go that built Juju chose for x509
+ * CreateCertificate: SHA-1 for older toolchains, SHA-256 for later ones, so
+ * both exist in the field. SHA-256 stays the default here: it is what a
+ * current build produces and Node 20's OpenSSL 3 accepts it without lowering
+ * the security level; `signature: 'sha1'` makes the older kind (every
+ * signature in the chain SHA-1, as that Go would make them) so that path,
+ * which needs `@SECLEVEL=0` on the client, is exercised too.
  */
+
+/** Digest used to sign the environment's certificates. */
+export type CaSignature = 'sha1' | 'sha256';
+
+/** Juju 1.25's key size (cert.go: rsa.GenerateKey(rand.Reader, 1024)). */
+export const RSA_KEY_BITS = 1024;
+
+function digest(signature: CaSignature): forge.md.MessageDigest {
+  return signature === 'sha1' ? forge.md.sha1.create() : forge.md.sha256.create();
+}
 
 export interface CertificateAuthority {
   readonly certPem: string;
@@ -23,7 +42,7 @@ export interface ServerCertificate {
 
 function rsaKeyPair(): { publicKey: forge.pki.rsa.PublicKey; privateKey: forge.pki.rsa.PrivateKey; keyPem: string } {
   const { privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
+    modulusLength: RSA_KEY_BITS,
     privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
     publicKeyEncoding: { type: 'spki', format: 'pem' },
   });
@@ -52,7 +71,7 @@ function serial(): string {
 }
 
 /** A CA like Juju's: `CN=juju-generated CA for environment "<name>"`, `O=juju`. */
-export function createCertificateAuthority(environmentName: string, years = 10): CertificateAuthority {
+export function createCertificateAuthority(environmentName: string, years = 10, signature: CaSignature = 'sha256'): CertificateAuthority {
   const keys = rsaKeyPair();
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
@@ -69,8 +88,13 @@ export function createCertificateAuthority(environmentName: string, years = 10):
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(keys.privateKey, forge.md.sha256.create());
+  cert.sign(keys.privateKey, digest(signature));
   return { certPem: toLf(forge.pki.certificateToPem(cert)), keyPem: keys.keyPem };
+}
+
+/** The digest a CA certificate was signed with (certificates it issues use the same). */
+export function signatureOf(certPem: string): CaSignature {
+  return forge.pki.certificateFromPem(certPem).signatureOid === forge.pki.oids.sha1WithRSAEncryption ? 'sha1' : 'sha256';
 }
 
 /**
@@ -107,6 +131,6 @@ export function issueServerCertificate(
       ],
     },
   ]);
-  cert.sign(caKey, forge.md.sha256.create());
+  cert.sign(caKey, digest(signatureOf(ca.certPem)));
   return { certPem: toLf(forge.pki.certificateToPem(cert)), keyPem: keys.keyPem };
 }

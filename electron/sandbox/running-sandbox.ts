@@ -5,7 +5,8 @@ import type { JujuDbCluster } from './juju-db/api';
 import { createHostKey, fingerprintSha256 } from './keys';
 import type { SandboxLayout } from './layout';
 import { SandboxMachine } from './machine';
-import { AGENT_VERSION, SSH_USER, isStateServer, type EnvironmentRecord } from './model';
+import { AGENT_VERSION, SSH_USER, isStateServer, profileOf, type EnvironmentRecord } from './model';
+import { profileVersion } from './juju-db/profile';
 import type { EnvironmentKeys } from './secrets';
 import { registerMachine } from './seed/register';
 import type { SandboxPresence } from './presence/sandbox-presence';
@@ -57,7 +58,9 @@ export class RunningSandbox implements Sandbox {
         series: this.env.series,
         agentVersion: AGENT_VERSION,
         caCertPem: this.keys.caCertPem,
+        caSignature: this.env.caSignature ?? 'sha256',
       },
+      jujuDb: { profile: profileOf(this.env), version: profileVersion(profileOf(this.env)) },
       ssh: { user: SSH_USER, privateKeyPath: this.layout.privateKeyFile, publicKey: this.keys.environmentPublicKey },
       dir: this.layout.dir,
       machines: [...this.machines.values()].map((m) => this.#describeMachine(m)),

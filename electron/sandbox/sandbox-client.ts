@@ -127,8 +127,8 @@ export async function launchSandboxProcess(options: LaunchSandboxOptions): Promi
     if (exited || !child.running) throw new QuorumError('sandbox-failed', 'The sandbox process is not running. Start it again.');
     child.send(message);
   };
-  const { home, reset, scale, machines } = options;
-  const payload: StartPayload = { home, reset, scale, machines };
+  const { home, reset, scale, machines, mongo, caSignature } = options;
+  const payload: StartPayload = { home, reset, scale, machines, mongo, caSignature };
   post({ type: 'start', options: payload });
   const { description, startInfo } = await ready;
 

@@ -8,7 +8,7 @@ import { createHostKey, readKeyPair } from './keys';
 import { SandboxLayout } from './layout';
 import { acquireLock } from './lock';
 import { SandboxMachine } from './machine';
-import { REPLICA_SET_NAME, stateServers, type EnvironmentRecord } from './model';
+import { REPLICA_SET_NAME, profileOf, stateServers, type EnvironmentRecord } from './model';
 import { PresenceWriter } from './presence/presence-writer';
 import { SandboxPresence } from './presence/sandbox-presence';
 import { RunningSandbox, sandboxFailed, type Sandbox } from './running-sandbox';
@@ -54,14 +54,17 @@ async function prepareEnvironment(
   const existing = await loadEnvironment(layout.environmentFile);
   if (existing?.seeded) {
     const keys = await loadEnvironmentKeys(layout);
+    if (options.mongo !== undefined && options.mongo !== profileOf(existing)) {
+      log(`Note: this sandbox's juju-db runs MongoDB ${profileOf(existing)}; --mongo applies when the sandbox is created (add --reset to rebuild it).`);
+    }
     phase('load');
     return { env: existing, keys, created: false };
   }
   if (existing) log('The previous sandbox creation did not finish; building a new sandbox.');
   await wipe(layout);
   log('Creating the sandbox environment…');
-  const env = newEnvironmentRecord(options.scale ?? 0, options.machines);
-  const keys = await createEnvironmentKeys(layout, env);
+  const env = newEnvironmentRecord(options.scale ?? 0, options.machines, { mongo: options.mongo, caSignature: options.caSignature });
+  const keys = await createEnvironmentKeys(layout, env, env.caSignature);
   phase('keys');
   await Promise.all(
     env.machines.map(async (m) => {
@@ -140,6 +143,7 @@ export async function startSandbox(options: StartSandboxOptions, deps: SandboxDe
       dataDir: layout.jujuDbDir,
       tls: { certPem: keys.serverCertPem, keyPem: keys.serverKeyPem, caPem: keys.caCertPem },
       setName: REPLICA_SET_NAME,
+      profile: profileOf(env),
       bootstrapUsers: [
         { user: 'admin', password: env.adminPassword },
         ...stateServers(env).map((m) => ({ user: `machine-${m.id}`, password: m.statePassword })),

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { createCertificateAuthority, issueServerCertificate } from './pki';
+import { createCertificateAuthority, issueServerCertificate, type CaSignature } from './pki';
 import { createEnvironmentKey, generateRsaKeyPair, readKeyPair, writePrivateFile } from './keys';
 import type { SandboxLayout } from './layout';
 import { ENVIRONMENT_NAME, type EnvironmentRecord, stateServers } from './model';
@@ -28,10 +28,10 @@ function serverNames(env: EnvironmentRecord): { dns: string[]; ips: string[] } {
   };
 }
 
-export async function createEnvironmentKeys(layout: SandboxLayout, env: EnvironmentRecord): Promise<EnvironmentKeys> {
+export async function createEnvironmentKeys(layout: SandboxLayout, env: EnvironmentRecord, signature: CaSignature = 'sha256'): Promise<EnvironmentKeys> {
   // The SSH keys are generated on the thread pool while the (synchronous) PKI runs here.
   const sshKeys = Promise.all([createEnvironmentKey(layout.privateKeyFile, layout.publicKeyFile), generateRsaKeyPair('juju-system-key')]);
-  const ca = createCertificateAuthority(ENVIRONMENT_NAME);
+  const ca = createCertificateAuthority(ENVIRONMENT_NAME, 10, signature);
   const server = issueServerCertificate(ca, serverNames(env));
   await writePrivateFile(layout.caCertFile, ca.certPem);
   await writePrivateFile(layout.caKeyFile, ca.keyPem);

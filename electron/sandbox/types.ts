@@ -1,4 +1,8 @@
+import type { JujuDbProfile } from './juju-db/api';
 import type { MachineJob } from './model';
+import type { CaSignature } from './pki';
+
+export type { CaSignature, JujuDbProfile };
 
 /**
  * The sandbox's public contract, shared by the in-process orchestrator
@@ -13,6 +17,20 @@ export interface StartSandboxOptions {
   readonly reset?: boolean;
   /** Grow juju-db towards this many MB of Juju documents (benchmarks). Applied when the sandbox is created. */
   readonly scale?: number;
+  /**
+   * Which MongoDB juju-db presents when the sandbox is created: `2.4` (the
+   * default, what Juju 1.25 runs: legacy protocol, MONGODB-CR) or `6.0`
+   * (OP_MSG, SCRAM). A sandbox keeps its profile across restarts; `reset`
+   * may choose anew.
+   */
+  readonly mongo?: JujuDbProfile;
+  /**
+   * Digest the environment CA (and the certificates it issues) is signed
+   * with when the sandbox is created: `sha256` (default) or `sha1`, as a
+   * Juju built by an older Go makes them (clients must lower OpenSSL's
+   * security level for that chain).
+   */
+  readonly caSignature?: CaSignature;
   /** Shape of a newly created sandbox (default 3 state servers, 2 workload machines). */
   readonly machines?: { readonly stateServers?: number; readonly workloads?: number };
   /** Progress lines for the CLI (never secrets). */
@@ -44,7 +62,11 @@ export interface SandboxDescription {
     readonly agentVersion: string;
     /** Environment CA (agent.conf `cacert`), PEM. */
     readonly caCertPem: string;
+    /** Digest the environment CA is signed with (the sandbox always says; optional for descriptions made by hand). */
+    readonly caSignature?: CaSignature;
   };
+  /** What juju-db presents: the profile and the MongoDB version it reports (always set by the sandbox). */
+  readonly jujuDb?: { readonly profile: JujuDbProfile; readonly version: string };
   readonly ssh: {
     readonly user: string;
     /** The environment key, like `~/.juju/ssh/juju_id_rsa` (0600). */
