@@ -4,6 +4,7 @@ import { QuorumError } from '../../../shared/errors';
 import { SecretRegistry } from '../../../shared/redact';
 import { JujuDbServerError, type JujuDbClient, type Namespace } from '../../services/mongo/juju-db-client';
 import { connectJujuDb } from '../../services/mongo/mongo-client';
+import { JUJU_ADMIN_ROLES, legacyUserDocument } from '../juju-db/users';
 import { REPLICA_SET_NAME, STATE_PORT, stateServers, type EnvironmentRecord } from '../model';
 import { jujuSeed, type SeedBatch } from './juju-docs';
 import { scaleBatches } from './scale';
@@ -72,7 +73,7 @@ export async function withMember<T>(port: number, auth: MemberAuth, fn: (c: Juju
 
 /**
  * The official driver on a member, for `register.ts` only until it is
- * ported to `withMember` (it also needs 2.4's way of adding a user).
+ * ported to `withMember` and `addAdminUser` (2.4 has no `createUser`).
  * @deprecated works on the 6.0 profile only: use `openMember`/`withMember`.
  */
 export function connectMember(port: number, auth: DriverAuth, timeoutMs = 10_000): MongoClient {
@@ -85,6 +86,25 @@ export function connectMember(port: number, auth: DriverAuth, timeoutMs = 10_000
     connectTimeoutMS: timeoutMs,
     appName: 'quorum-sandbox',
   });
+}
+
+/** Wire version of MongoDB 2.6, the first with `createUser` (2.4 has no `maxWireVersion`: 0). */
+const CREATE_USER_WIRE_VERSION = 2;
+
+/**
+ * Adds a state server's `machine-N` user in `admin` with Juju 1.25's roles,
+ * the way the server in front of us takes it: on 2.4 (no `createUser`) an
+ * upsert of the user document into `admin.system.users`, as mgo's
+ * UpsertUser does there (`pwd` = md5 of `user:mongo:password`, roles by
+ * name); from 2.6 the `createUser` command.
+ */
+export async function addAdminUser(client: JujuDbClient, user: string, password: string): Promise<void> {
+  if (client.server.maxWireVersion < CREATE_USER_WIRE_VERSION) {
+    const { _id: _ignored, ...doc } = legacyUserDocument(user, password, JUJU_ADMIN_ROLES);
+    await client.update({ db: 'admin', collection: 'system.users' }, { user }, { $set: doc }, { upsert: true, writeConcern: { w: 1 } });
+    return;
+  }
+  await client.command('admin', { createUser: user, pwd: password, roles: JUJU_ADMIN_ROLES.map((role) => ({ role, db: 'admin' })) }, { secondaryOk: false });
 }
 
 /** MongoDB's `AlreadyInitialized` error code (3.0+); 2.4 answers "already initialized" with no code. */
