@@ -108,7 +108,7 @@ export interface RemoveOptions extends OperationOptions {
 }
 
 export interface UpdateResult {
-  /** Documents matched (on 2.4: `getLastError.n`). */
+  /** Existing documents matched (on 2.4: `getLastError.n` when `updatedExisting`); 0 when an upsert inserted. */
   readonly matched: number;
   /** `_id` of the inserted document when an upsert inserted one. */
   readonly upsertedId?: unknown;
