@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { ObjectId, type Document } from 'bson';
 import { GridFSBucket } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,15 +10,18 @@ import { isObjectId, objectIdHex } from './bson-values';
 import { deleteFile, findFileByName, GridFsCorruptFileError, openDownloadStream, type GridFsBucket } from './gridfs';
 import { DEFAULT_CHUNK_SIZE, GridFsArchiveUpload, type GridFsArchiveUploadOptions } from './gridfs-upload';
 import { BACKUPS_DB, ServerBackupStore } from './server-store';
+import { connectLegacyDriver, type LegacyDriver } from './testing/legacy-driver';
 import { BACKUP_TEST_PROFILES, driverBehind, startSandboxMongo, type SandboxMongo } from './testing/sandbox-mongo';
 
 /**
  * The GridFS module and archive upload against the sandbox's juju-db
  * through the real connection layer, on MongoDB 2.4 (legacy client:
  * OP_INSERT + getLastError, system.indexes) and 6.0 (driver): files read
- * back byte for byte, driver-shaped documents and indexes (on 6.0 the
- * driver's own GridFSBucket reads ours and we read its), backpressure,
- * failures, abort, delete.
+ * back byte for byte, driver-shaped documents and indexes, and another
+ * GridFS implementation reading ours and we reading its (on 6.0 the official
+ * driver's GridFSBucket; on 2.4 the 2.4-era `mongodb@2.2` driver's, through
+ * the SSH connection with MONGODB-CR), backpressure, failures, abort,
+ * delete.
  */
 
 const CHUNK = DEFAULT_CHUNK_SIZE;
@@ -36,6 +39,20 @@ async function writeAll(upload: GridFsArchiveUpload, data: Buffer, size: number)
   }
 }
 
+/**
+ * Ends a GridFS upload stream with `data`; resolves with the file's id (as
+ * our `bson`'s ObjectId: mongodb@2.2's comes from bson 1.x) once the files
+ * document is in.
+ */
+async function writeStream(stream: Writable & { id: unknown }, data: Buffer): Promise<ObjectId> {
+  await new Promise<void>((resolve, reject) => {
+    stream.once('error', reject);
+    stream.once('finish', () => resolve());
+    stream.end(data);
+  });
+  return new ObjectId((stream.id as { toHexString(): string }).toHexString());
+}
+
 async function count(client: JujuDbClient, ns: Namespace, query: Document = {}): Promise<number> {
   return Number((await client.command(ns.db, { count: ns.collection, query })).n);
 }
@@ -44,14 +61,33 @@ describe.each(BACKUP_TEST_PROFILES)('GridFS on the sandbox (MongoDB %s)', (profi
   let stack: SandboxMongo;
   let client: JujuDbClient;
   let bucketCount = 0;
+  /** Another GridFS implementation on the same server: the driver's (6.0) or mongodb@2.2's (2.4). */
+  let other: { read(bucketName: string, filename: string): Readable; write(bucketName: string, filename: string, data: Buffer): Promise<unknown> };
+  let legacyDriver: LegacyDriver | null = null;
 
   beforeAll(async () => {
     stack = await startSandboxMongo('quorum-gridfs-', profile);
     client = stack.client;
     expect(client.server.protocol).toBe(profile === '2.4' ? 'legacy' : 'driver');
+    const driver = driverBehind(client);
+    if (driver) {
+      const bucket = (name: string): GridFSBucket => new GridFSBucket(driver.db(BACKUPS_DB), { bucketName: name });
+      other = {
+        read: (name, filename) => bucket(name).openDownloadStreamByName(filename),
+        write: (name, filename, data) => writeStream(bucket(name).openUploadStream(filename, { chunkSizeBytes: CHUNK }), data),
+      };
+    } else {
+      const legacy = await connectLegacyDriver(stack.session, stack.sandbox.describe().environment.caCertPem);
+      legacyDriver = legacy;
+      other = {
+        read: (name, filename) => legacy.bucket(BACKUPS_DB, name).openDownloadStreamByName(filename),
+        write: (name, filename, data) => writeStream(legacy.bucket(BACKUPS_DB, name).openUploadStream(filename, { chunkSizeBytes: CHUNK }), data),
+      };
+    }
   });
 
   afterAll(async () => {
+    await legacyDriver?.close();
     await stack?.close();
   });
 
@@ -73,12 +109,8 @@ describe.each(BACKUP_TEST_PROFILES)('GridFS on the sandbox (MongoDB %s)', (profi
     const file = await findFileByName(bucket, `backups/t${bucketCount}`);
     expect(file).not.toBeNull();
     expect((await readAll(openDownloadStream(bucket, file!))).equals(data)).toBe(true);
-    const driver = driverBehind(client);
-    if (driver) {
-      // The official driver's GridFS reads the same file back.
-      const theirs = new GridFSBucket(driver.db(BACKUPS_DB), { bucketName: bucket.bucketName });
-      expect((await readAll(theirs.openDownloadStreamByName(`backups/t${bucketCount}`))).equals(data)).toBe(true);
-    }
+    // Another GridFS implementation reads the same file back.
+    expect((await readAll(other.read(bucket.bucketName, `backups/t${bucketCount}`))).equals(data)).toBe(true);
 
     const docs = await client.find(files, {}).toArray();
     expect(docs).toHaveLength(1);
@@ -113,39 +145,23 @@ describe.each(BACKUP_TEST_PROFILES)('GridFS on the sandbox (MongoDB %s)', (profi
     }
   });
 
-  it('reads a file another GridFS writer stored (same documents, chunk by chunk), and checks its chunks', async () => {
+  it('reads a file another GridFS implementation stored (same chunk documents as ours), and checks its chunks', async () => {
     const { upload, bucket, chunks } = freshUpload();
     const data = randomBytes(CHUNK * 3 + 7);
     await writeAll(upload, data, 65_536);
     await upload.end();
-    const driver = driverBehind(client);
     const otherName = 'written-elsewhere';
-    let otherId: unknown;
-    if (driver) {
-      // The driver's own upload stream: same chunk boundaries as ours.
-      const theirs = new GridFSBucket(driver.db(BACKUPS_DB), { bucketName: bucket.bucketName }).openUploadStream(otherName, { chunkSizeBytes: CHUNK });
-      await new Promise<void>((resolve, reject) => theirs.end(data, (error?: Error | null) => (error ? reject(error) : resolve())));
-      otherId = theirs.id;
-      const ours = await client.find(chunks, { files_id: upload.id }, { sort: { n: 1 } }).toArray();
-      const driverChunks = await client.find(chunks, { files_id: otherId }, { sort: { n: 1 } }).toArray();
-      const hex = (c: Document): [number, string] => [c.n as number, Buffer.from((c.data as { buffer: Uint8Array }).buffer).toString('hex')];
-      expect(ours.map(hex)).toEqual(driverChunks.map(hex));
-    } else {
-      // Juju's mgo writes the same documents: chunks then the files document, as a GridFS writer of that era did.
-      otherId = new ObjectId();
-      for (let n = 0; n * CHUNK < data.length; n++) {
-        await client.insert(chunks, [{ _id: new ObjectId(), files_id: otherId, n, data: data.subarray(n * CHUNK, Math.min((n + 1) * CHUNK, data.length)) }]);
-      }
-      await client.insert({ db: BACKUPS_DB, collection: `${bucket.bucketName}.files` }, [
-        { _id: otherId, chunkSize: CHUNK, uploadDate: new Date(), length: data.length, md5: 'not-checked', filename: otherName },
-      ]);
-    }
-    const other = await findFileByName(bucket, otherName);
-    expect((await readAll(openDownloadStream(bucket, other!))).equals(data)).toBe(true);
+    const otherId = await other.write(bucket.bucketName, otherName, data);
+    const ours = await client.find(chunks, { files_id: upload.id }, { sort: { n: 1 } }).toArray();
+    const theirs = await client.find(chunks, { files_id: otherId }, { sort: { n: 1 } }).toArray();
+    const shape = (c: Document): [string[], number, string] => [Object.keys(c), c.n as number, Buffer.from((c.data as { buffer: Uint8Array }).buffer).toString('hex')];
+    expect(ours.map(shape)).toEqual(theirs.map(shape));
+    const written = await findFileByName(bucket, otherName);
+    expect((await readAll(openDownloadStream(bucket, written!))).equals(data)).toBe(true);
 
     // A missing chunk fails the read instead of returning a short file.
     await client.remove(chunks, { files_id: otherId, n: 1 });
-    await expect(readAll(openDownloadStream(bucket, other!))).rejects.toBeInstanceOf(GridFsCorruptFileError);
+    await expect(readAll(openDownloadStream(bucket, written!))).rejects.toBeInstanceOf(GridFsCorruptFileError);
     // delete: chunks, then the files document.
     await deleteFile(bucket, otherId);
     expect(await findFileByName(bucket, otherName)).toBeNull();
@@ -257,11 +273,7 @@ describe.each(BACKUP_TEST_PROFILES)('GridFS on the sandbox (MongoDB %s)', (profi
       expect(stored.size).toBe(data.length);
       expect((await store.list()).map((m) => m.id)).toContain(stored.id);
       expect((await readAll(await store.open(stored.id))).equals(data)).toBe(true);
-      const driver = driverBehind(client);
-      if (driver) {
-        const theirs = new GridFSBucket(driver.db(BACKUPS_DB), { bucketName: 'env-uuid-store' });
-        expect((await readAll(theirs.openDownloadStreamByName(`backups/${stored.id}`))).equals(data)).toBe(true);
-      }
+      expect((await readAll(other.read('env-uuid-store', `backups/${stored.id}`))).equals(data)).toBe(true);
       await expect(store.store(meta('20260101-000000.s1'), Readable.from([data]))).rejects.toMatchObject({ code: 'conflict' });
 
       await store.remove(stored.id);
