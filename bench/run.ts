@@ -106,7 +106,7 @@ async function main(): Promise<void> {
 
   const t0 = performance.now();
   const entry = process.env.QUORUM_BENCH_SANDBOX_ENTRY;
-  const sandbox = await launchSandboxProcess({ home, scale, ...{ mongo }, ...(entry ? { entry } : {}), startTimeoutMs: 60 * 60 * 1000, onLog: (l) => console.log(`  sandbox: ${l}`) });
+  const sandbox = await launchSandboxProcess({ home, scale, mongo, ...(entry ? { entry } : {}), startTimeoutMs: 60 * 60 * 1000, onLog: (l) => console.log(`  sandbox: ${l}`) });
   console.log(`sandbox ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (created: ${sandbox.startInfo.created})`);
   const secrets = new SecretRegistry();
   const logger = createMemoryLogger(secrets);

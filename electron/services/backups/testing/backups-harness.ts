@@ -39,7 +39,7 @@ export async function startBackupsHarness(options: {
   const secrets = new SecretRegistry();
   const logger = createMemoryLogger(secrets);
   const home = await fs.mkdtemp(path.join(os.tmpdir(), options.tmpPrefix));
-  const sandbox = await startSandbox({ home, ...{ mongo: options.mongo ?? '2.4' } });
+  const sandbox = await startSandbox({ home, mongo: options.mongo ?? '2.4' });
   const target = targetForSandbox(sandbox.describe());
   const manager = new ConnectionManager({ quorumHome: home, secrets, logger, backoff: { initialMs: 100, maxMs: 500 } });
   const operations = createOperationManager({
