@@ -1,6 +1,8 @@
+import { Timestamp } from 'bson';
 import { describe, expect, it } from 'vitest';
+import type { JujuDbClient } from '../mongo/juju-db-client';
 import type { ReplicaSetView } from './readiness';
-import { chooseInitialStateServer, HA_NOT_READY, isReplicaSetReady, stateServerChoices, waitUntilReady } from './readiness';
+import { chooseInitialStateServer, HA_NOT_READY, isReplicaSetReady, readReplicaSet, stateServerChoices, waitUntilReady } from './readiness';
 
 function view(members: Array<{ id: number; machine: string; votes?: number; state: 'PRIMARY' | 'SECONDARY' | 'DOWN'; health?: number }>): ReplicaSetView {
   return {
@@ -71,5 +73,48 @@ describe('initial state server and readiness', () => {
     );
     expect(v).toBe(ready);
     expect(reads).toBe(3);
+  });
+});
+
+describe('reading the replica set through JujuDbClient', () => {
+  it("takes MongoDB 2.4's answers: local.system.replset's config and replSetGetStatus with Timestamp optimes", async () => {
+    const optime = new Timestamp({ t: 1442243174, i: 1 });
+    const optimeDate = new Date(1442243174000);
+    const commands: unknown[] = [];
+    const client = {
+      // What the legacy client returns on 2.4: the local.system.replset document itself.
+      replSetGetConfig: async () => ({
+        _id: 'juju',
+        version: 3,
+        members: [
+          { _id: 1, host: '10.0.0.1:37017', tags: { 'juju-machine-id': '0' } },
+          { _id: 2, host: '10.0.0.2:37017', tags: { 'juju-machine-id': '1' } },
+          { _id: 3, host: '10.0.0.3:37017', votes: 0, priority: 0, tags: { 'juju-machine-id': '2' } },
+        ],
+      }),
+      command: async (db: string, command: unknown) => {
+        commands.push([db, command]);
+        return {
+          set: 'juju',
+          date: new Date(),
+          myState: 1,
+          members: [
+            { _id: 1, name: '10.0.0.1:37017', health: 1, state: 1, stateStr: 'PRIMARY', uptime: 100, optime, optimeDate, self: true },
+            { _id: 2, name: '10.0.0.2:37017', health: 1, state: 2, stateStr: 'SECONDARY', uptime: 90, optime, optimeDate, lastHeartbeat: new Date(), pingMs: 0 },
+            { _id: 3, name: '10.0.0.3:37017', health: 0, state: 8, stateStr: '(not reachable/healthy)', uptime: 0, optime: new Timestamp({ t: 0, i: 0 }), optimeDate: new Date(0) },
+          ],
+          ok: 1,
+        };
+      },
+    } as unknown as JujuDbClient;
+    const view = await readReplicaSet(client);
+    expect(commands).toEqual([['admin', { replSetGetStatus: 1 }]]);
+    expect(stateServerChoices(view)).toEqual([
+      { machineId: '0', address: '10.0.0.1', voting: true, healthy: true, primary: true },
+      { machineId: '1', address: '10.0.0.2', voting: true, healthy: true, primary: false },
+      { machineId: '2', address: '10.0.0.3', voting: false, healthy: false, primary: false },
+    ]);
+    expect(view.status.members[0]!.optimeSeconds).toBe(1442243174);
+    expect(isReplicaSetReady(view)).toBe(true);
   });
 });
