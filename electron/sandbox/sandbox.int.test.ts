@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testMongoProfile } from './testing/mongo-profile';
 import { renderRemoteCommand } from '../../shared/remote-commands';
 import { JOB_CODES, type MachineJob } from './model';
 import { startSandbox, type Sandbox } from './sandbox';
@@ -69,7 +70,7 @@ async function primaryOf(ids: readonly string[]): Promise<string | undefined> {
 
 beforeAll(async () => {
   home = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-sandbox-'));
-  sandbox = await startSandbox({ home });
+  sandbox = await startSandbox({ home, ...testMongoProfile() });
   d = sandbox.describe();
   key = await fs.readFile(d.ssh.privateKeyPath, 'utf8');
   for (const m of d.machines) confs.set(m.id, await readAgentConf(m.id));
@@ -246,7 +247,7 @@ describe('sandbox environment', () => {
     await sandbox.powerOff('3');
     const before = sandbox.describe();
     await sandbox.stop();
-    sandbox = await startSandbox({ home });
+    sandbox = await startSandbox({ home, ...testMongoProfile() });
     console.log(`restart of a ${before.machines.length}-machine sandbox: ${sandbox.startInfo.totalMs} ms`, sandbox.startInfo.phases);
     expect(sandbox.startInfo.created).toBe(false);
     const after = sandbox.describe();
@@ -266,7 +267,7 @@ describe('sandbox environment', () => {
   it('rebuilds everything on reset', async () => {
     const before = sandbox.describe();
     await sandbox.stop();
-    sandbox = await startSandbox({ home, reset: true });
+    sandbox = await startSandbox({ home, reset: true, ...testMongoProfile() });
     const after = sandbox.describe();
     expect(sandbox.startInfo.created).toBe(true);
     expect(after.environment.uuid).not.toBe(before.environment.uuid);

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { testMongoProfile } from '../testing/mongo-profile';
 import { startSandbox, type Sandbox } from '../sandbox';
 import type { Namespace } from '../../services/mongo/juju-db-client';
 import { countDocuments, openMemberClient } from '../testing/member-client';
@@ -21,7 +22,7 @@ describe('sandbox scale and shape', () => {
   it('grows juju-db to the requested size with services, units and settings', async () => {
     home = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-scale-'));
     const mb = 6;
-    sandbox = await startSandbox({ home, scale: mb, machines: { stateServers: 1, workloads: 2 } });
+    sandbox = await startSandbox({ home, ...testMongoProfile(), scale: mb, machines: { stateServers: 1, workloads: 2 } });
     const d = sandbox.describe();
     expect(d.machines.map((m) => [m.id, m.stateServer])).toEqual([
       ['0', true],

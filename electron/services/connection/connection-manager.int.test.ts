@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { testMongoProfile } from '../../sandbox/testing/mongo-profile';
 import { QuorumError } from '../../../shared/errors';
 import { SecretRegistry } from '../../../shared/redact';
 import { createCertificateAuthority } from '../../sandbox/pki';
@@ -36,6 +37,12 @@ let manager: ConnectionManager;
 let env: EnvironmentConnection;
 let baselineHandles = 0;
 
+/** Which implementation and mechanism Quorum must use on each sandbox profile. */
+const CLIENT_BY_PROFILE = {
+  '2.4': { protocol: 'legacy', authMechanism: 'MONGODB-CR' },
+  '6.0': { protocol: 'driver', authMechanism: 'SCRAM-SHA-256' },
+} as const;
+
 function addressOf(id: string): string {
   return sandbox.describe().machines.find((m) => m.id === id)!.address;
 }
@@ -62,7 +69,7 @@ async function eventually<T>(probe: () => T | Promise<T>, ok: (v: T) => boolean,
 
 beforeAll(async () => {
   home = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-conn-'));
-  sandbox = await startSandbox({ home });
+  sandbox = await startSandbox({ home, ...testMongoProfile() });
   target = targetForSandbox(sandbox.describe());
   baselineHandles = tcpHandles();
   manager = new ConnectionManager({ quorumHome: home, secrets, logger, backoff: { initialMs: 200, maxMs: 1_000 } });
@@ -107,13 +114,9 @@ describe('connection layer against the sandbox', () => {
     const session = await env.stateServer(addressOf('0'));
     const client = await session.mongo();
     expect(await session.mongo()).toBe(client);
-    // The implementation and mechanism follow the server: 2.4 (Juju 1.25's) or the 6.0 profile.
-    const expected: Record<string, { protocol: string; authMechanism: string }> = {
-      '2.4.9': { protocol: 'legacy', authMechanism: 'MONGODB-CR' },
-      '6.0.19': { protocol: 'driver', authMechanism: 'SCRAM-SHA-256' },
-    };
-    expect(Object.keys(expected)).toContain(client.server.version);
-    expect(client.server).toMatchObject(expected[client.server.version]!);
+    // The implementation and mechanism follow the server: 2.4 (Juju 1.25's, the default) or the 6.0 profile.
+    const jujuDb = sandbox.describe().jujuDb!;
+    expect(client.server).toMatchObject({ version: jujuDb.version, ...CLIENT_BY_PROFILE[jujuDb.profile] });
     const status = await session.withMongo((c) => c.command('admin', { replSetGetStatus: 1 }));
     expect(status['set']).toBe('juju');
     expect(status['members']).toHaveLength(3);
@@ -281,6 +284,39 @@ describe('connection layer against the sandbox', () => {
       expect(logger.lines.join('\n')).not.toContain(passphrase);
     } finally {
       await second.close();
+    }
+  });
+
+  it('speaks to the other juju-db profile too: the legacy client on 2.4, the official driver on 6.0', async () => {
+    // Whatever profile this run uses, the other implementation is exercised here as well.
+    const other = sandbox.describe().jujuDb!.profile === '2.4' ? '6.0' : '2.4';
+    const otherHome = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-conn-other-'));
+    const otherSandbox = await startSandbox({ home: otherHome, mongo: other, machines: { stateServers: 1, workloads: 0 } });
+    const otherManager = new ConnectionManager({ quorumHome: otherHome, secrets, logger, backoff: { initialMs: 200, maxMs: 1_000 } });
+    try {
+      const otherTarget = targetForSandbox(otherSandbox.describe());
+      const session = await otherManager.open(otherTarget).stateServer(otherTarget.stateServers[0]!.address);
+      const client = await session.mongo();
+      expect(client.server).toMatchObject({ version: otherSandbox.describe().jujuDb!.version, ...CLIENT_BY_PROFILE[other] });
+      const status = await session.withMongo((c) => c.command('admin', { replSetGetStatus: 1 }));
+      expect(status['set']).toBe('juju');
+      const config = await session.withMongo((c) => c.replSetGetConfig());
+      expect((config['members'] as unknown[]).length).toBe(1);
+      expect(await session.withMongo((c) => c.find({ db: 'juju', collection: 'machines' }, {}, { projection: { machineid: 1 } }).toArray())).toHaveLength(1);
+      const tunnel = await MongoTunnel.open(() => session.forwardOut('127.0.0.1', 37017));
+      try {
+        const wrong = 'not-the-password-either-0123';
+        secrets.add(wrong);
+        await expect(
+          connectJujuDb({ port: tunnel.port, user: 'machine-0', password: wrong, caPem: otherSandbox.describe().environment.caCertPem }, { address: otherTarget.stateServers[0]!.address, user: 'machine-0' }, secrets),
+        ).rejects.toMatchObject({ code: 'mongo-auth-failed' });
+      } finally {
+        await tunnel.close();
+      }
+    } finally {
+      await otherManager.close();
+      await otherSandbox.stop();
+      await fs.rm(otherHome, { recursive: true, force: true });
     }
   });
 });

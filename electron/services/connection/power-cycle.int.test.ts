@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testMongoProfile } from '../../sandbox/testing/mongo-profile';
 import { QuorumError } from '../../../shared/errors';
 import { SecretRegistry } from '../../../shared/redact';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
@@ -65,7 +66,7 @@ async function eventually<T>(probe: () => T | Promise<T>, ok: (v: T) => boolean,
 
 beforeAll(async () => {
   home = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-power-cycle-'));
-  sandbox = await startSandbox({ home });
+  sandbox = await startSandbox({ home, ...testMongoProfile() });
   manager = new ConnectionManager({ quorumHome: home, secrets, logger, backoff: { initialMs: 200, maxMs: 1_000 } });
   env = manager.open(targetForSandbox(sandbox.describe()));
   // Machine 0 is the primary of a fresh sandbox; the secondaries replicate the collection.

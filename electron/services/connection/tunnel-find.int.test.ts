@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testMongoProfile } from '../../sandbox/testing/mongo-profile';
 import { SecretRegistry } from '../../../shared/redact';
 import { launchSandboxProcess, type SandboxProcess } from '../../sandbox/sandbox-client';
 import { fillScratch, iterateMeasuring } from '../../sandbox/testing/cursor-memory';
@@ -26,7 +27,7 @@ let manager: ConnectionManager;
 
 beforeAll(async () => {
   home = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-tunnel-find-'));
-  sandbox = await launchSandboxProcess({ home });
+  sandbox = await launchSandboxProcess({ home, ...testMongoProfile() });
   const secrets = new SecretRegistry();
   manager = new ConnectionManager({ quorumHome: home, secrets, logger: createMemoryLogger(secrets) });
 }, 60_000);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Document } from 'bson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testMongoProfile } from '../../sandbox/testing/mongo-profile';
 import { PRESENCE_PERIOD_SECONDS, parseBeingDoc, parsePingsDoc, pingedSeqs, presenceDocId, timeSlot } from '../../../shared/model/presence';
 import type { MachineView, Topology } from '../../../shared/model/topology';
 import { SecretRegistry } from '../../../shared/redact';
@@ -34,7 +35,7 @@ let service: TopologyService;
 
 beforeAll(async () => {
   home = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-presence-'));
-  sandbox = await startSandbox({ home });
+  sandbox = await startSandbox({ home, ...testMongoProfile() });
   const secrets = new SecretRegistry();
   const logger = createMemoryLogger(secrets);
   manager = new ConnectionManager({ quorumHome: home, secrets, logger, backoff: { initialMs: 200, maxMs: 1000 } });

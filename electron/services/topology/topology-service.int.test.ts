@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testMongoProfile } from '../../sandbox/testing/mongo-profile';
 import type { Topology } from '../../../shared/model/topology';
 import type { TopologySnapshot } from '../../../shared/model/topology-snapshot';
 import { SecretRegistry } from '../../../shared/redact';
@@ -26,7 +27,7 @@ const published: { at: number; snapshot: TopologySnapshot }[] = [];
 
 beforeAll(async () => {
   home = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-topology-'));
-  sandbox = await startSandbox({ home });
+  sandbox = await startSandbox({ home, ...testMongoProfile() });
   const secrets = new SecretRegistry();
   const logger = createMemoryLogger(secrets);
   manager = new ConnectionManager({ quorumHome: home, secrets, logger, backoff: { initialMs: 200, maxMs: 1000 } });
