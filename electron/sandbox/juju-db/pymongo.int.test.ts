@@ -23,7 +23,17 @@ async function pythonWithPymongo(): Promise<string> {
 
 const SCRIPT = `
 import json, sys
+import pymongo.client_options as client_options
 from pymongo import MongoClient
+# juju-db's certificates have Juju 1.25's RSA-1024 keys, below Debian's default OpenSSL
+# security level (2): this client lowers it to 1 for its own connections, as any
+# client of a real Juju 1.25 state server must.
+_get_ssl_context = client_options.get_ssl_context
+def _juju_ssl_context(*args):
+    ctx = _get_ssl_context(*args)
+    ctx.set_ciphers('DEFAULT:@SECLEVEL=1')
+    return ctx
+client_options.get_ssl_context = _juju_ssl_context
 port, ca, user, pw, mech = sys.argv[1:6]
 c = MongoClient('127.0.0.1', int(port), directConnection=True, tls=True, tlsCAFile=ca,
                 username=user, password=pw, authSource='admin', authMechanism=mech,
