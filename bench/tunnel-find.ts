@@ -7,7 +7,11 @@
  * every 1k documents. Prints docs/s, MB/s and the peak growth of heap and
  * RSS against the collection's size.
  *
- *   npx tsx bench/tunnel-find.ts [--docs 100000] [--bytes 1024] [--batch 1000] [--rounds 2]
+ * `--mongo` picks the sandbox's juju-db profile: 2.4 (the default, Quorum's
+ * legacy client: OP_INSERT + getLastError, OP_QUERY/OP_GET_MORE) or 6.0
+ * (the official driver).
+ *
+ *   npx tsx bench/tunnel-find.ts [--mongo 2.4|6.0] [--docs 100000] [--bytes 1024] [--batch 1000] [--rounds 2]
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -15,6 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SecretRegistry } from '../shared/redact';
 import { launchSandboxProcess } from '../electron/sandbox/sandbox-client';
+import type { JujuDbProfile } from '../electron/sandbox/types';
 import { fillScratch, iterateMeasuring } from '../electron/sandbox/testing/cursor-memory';
 import { ConnectionManager } from '../electron/services/connection/connection-manager';
 import { targetForSandbox } from '../electron/services/environments/targets';
@@ -26,8 +31,11 @@ const { values } = parseArgs({
     bytes: { type: 'string', default: '1024' },
     batch: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '2' },
+    mongo: { type: 'string', default: '2.4' },
   },
 });
+if (values.mongo !== '2.4' && values.mongo !== '6.0') throw new Error(`--mongo must be 2.4 or 6.0, not ${values.mongo}`);
+const MONGO: JujuDbProfile = values.mongo;
 const DOCS = Number(values.docs);
 const BYTES = Number(values.bytes);
 const BATCH = Number(values.batch);
@@ -38,7 +46,7 @@ const MiB = 1024 * 1024;
 async function main(): Promise<void> {
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-tunnel-find-'));
   const t0 = performance.now();
-  const sandbox = await launchSandboxProcess({ home });
+  const sandbox = await launchSandboxProcess({ home, mongo: MONGO });
   console.log(`sandbox (child process ${sandbox.pid}) ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const secrets = new SecretRegistry();
   const manager = new ConnectionManager({ quorumHome: home, secrets, logger: createMemoryLogger(secrets) });
