@@ -6,7 +6,7 @@ import type { TopologySource } from './topology-service';
 /**
  * The topology's view of the connection layer: the environment's listed
  * state servers, and one round of reads over a state server's reused
- * MongoClient. A state server that is not connected right now fails at once
+ * juju-db client (`JujuDbClient`, legacy or driver). A state server that is not connected right now fails at once
  * with its session's actionable error (unreachable, host key unknown …), so
  * the round moves on to the next one without waiting.
  */
