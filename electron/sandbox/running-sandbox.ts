@@ -10,7 +10,7 @@ import { profileVersion } from './juju-db/profile';
 import type { EnvironmentKeys } from './secrets';
 import { registerMachine } from './seed/register';
 import type { SandboxPresence } from './presence/sandbox-presence';
-import type { DriverAuth } from './seed/seed-db';
+import type { MemberAuth } from './seed/seed-db';
 import { buildMachineTree } from './tree/build-tree';
 import type { AddMachineOptions, SandboxControl, SandboxDescription, SandboxMachineDescription, SandboxStartInfo } from './types';
 
@@ -44,7 +44,7 @@ export class RunningSandbox implements Sandbox {
     private readonly keys: EnvironmentKeys,
     private readonly cluster: JujuDbCluster,
     private readonly machines: Map<string, SandboxMachine>,
-    private readonly auth: DriverAuth,
+    private readonly auth: MemberAuth,
     readonly startInfo: SandboxStartInfo,
     private readonly release: () => Promise<void>,
     private readonly presence: SandboxPresence,

@@ -13,7 +13,7 @@ import { PresenceWriter } from './presence/presence-writer';
 import { SandboxPresence } from './presence/sandbox-presence';
 import { RunningSandbox, sandboxFailed, type Sandbox } from './running-sandbox';
 import { createEnvironmentKeys, loadEnvironmentKeys, type EnvironmentKeys } from './secrets';
-import { initiateReplicaSet, seedJujuDatabase, waitForPrimary, type DriverAuth, type MemberEndpoint } from './seed/seed-db';
+import { initiateReplicaSet, seedJujuDatabase, waitForPrimary, type MemberAuth, type MemberEndpoint } from './seed/seed-db';
 import { buildMachineTree, unitsOn } from './tree/build-tree';
 import type { SandboxStartInfo, StartSandboxOptions } from './types';
 
@@ -83,7 +83,7 @@ async function bootstrapDatabase(
   env: EnvironmentRecord,
   keys: EnvironmentKeys,
   machines: ReadonlyMap<string, SandboxMachine>,
-  auth: DriverAuth,
+  auth: MemberAuth,
   log: Log,
   phase: (name: string) => void,
 ): Promise<void> {
@@ -110,7 +110,7 @@ async function bootstrapDatabase(
 }
 
 /** The agents' presence pingers, writing through whichever member is primary. */
-function startPresence(env: EnvironmentRecord, cluster: JujuDbCluster, machines: ReadonlyMap<string, SandboxMachine>, auth: DriverAuth): SandboxPresence {
+function startPresence(env: EnvironmentRecord, cluster: JujuDbCluster, machines: ReadonlyMap<string, SandboxMachine>, auth: MemberAuth): SandboxPresence {
   const members = (): MemberEndpoint[] =>
     cluster
       .members()
@@ -166,7 +166,7 @@ export async function startSandbox(options: StartSandboxOptions, deps: SandboxDe
     await Promise.all([...machines.values()].filter((m) => m.powered).map((m) => m.powerOn(true)));
     phase('start');
 
-    const auth: DriverAuth = { username: 'admin', password: env.adminPassword, caPem: keys.caCertPem };
+    const auth: MemberAuth = { username: 'admin', password: env.adminPassword, caPem: keys.caCertPem };
     if (!env.seeded) await bootstrapDatabase(env, keys, machines, auth, log, phase);
     await saveEnvironment(layout.environmentFile, env);
     presence = startPresence(env, cluster, machines, auth);

@@ -9,7 +9,7 @@ import {
   presenceDocId,
   toBigInt,
 } from '../../../shared/model/presence';
-import { isPrimary, openMember, type DriverAuth, type MemberEndpoint } from '../seed/seed-db';
+import { isPrimary, openMember, type MemberAuth, type MemberEndpoint } from '../seed/seed-db';
 
 /**
  * Writes the sandbox agents' presence documents through the replica set's
@@ -48,7 +48,7 @@ export class PresenceWriter {
 
   constructor(
     private readonly envUuid: string,
-    private readonly auth: DriverAuth,
+    private readonly auth: MemberAuth,
     private readonly members: MemberLister,
   ) {}
 

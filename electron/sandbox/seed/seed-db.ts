@@ -1,5 +1,4 @@
 import { ObjectId, type Document } from 'bson';
-import { MongoClient } from 'mongodb';
 import { QuorumError } from '../../../shared/errors';
 import { SecretRegistry } from '../../../shared/redact';
 import { JujuDbServerError, type JujuDbClient, type Namespace } from '../../services/mongo/juju-db-client';
@@ -26,14 +25,11 @@ export interface MemberEndpoint {
 }
 
 /** Who the sandbox's own clients are (`admin` / oldpassword), and the environment CA. */
-export interface DriverAuth {
+export interface MemberAuth {
   readonly username: string;
   readonly password: string;
   readonly caPem: string;
 }
-
-/** The same, named for what it is now. */
-export type MemberAuth = DriverAuth;
 
 /**
  * `JujuDbClient` on one member's local TLS port, authenticated in `admin`.
@@ -71,23 +67,6 @@ export async function withMember<T>(port: number, auth: MemberAuth, fn: (c: Juju
   }
 }
 
-/**
- * The official driver on a member, for `register.ts` only until it is
- * ported to `withMember` and `addAdminUser` (2.4 has no `createUser`).
- * @deprecated works on the 6.0 profile only: use `openMember`/`withMember`.
- */
-export function connectMember(port: number, auth: DriverAuth, timeoutMs = 10_000): MongoClient {
-  return new MongoClient(`mongodb://127.0.0.1:${port}/?directConnection=true`, {
-    tls: true,
-    ca: auth.caPem,
-    auth: { username: auth.username, password: auth.password },
-    authSource: 'admin',
-    serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs,
-    appName: 'quorum-sandbox',
-  });
-}
-
 /** Wire version of MongoDB 2.6, the first with `createUser` (2.4 has no `maxWireVersion`: 0). */
 const CREATE_USER_WIRE_VERSION = 2;
 
@@ -116,7 +95,7 @@ function isAlreadyInitialized(error: unknown): boolean {
 }
 
 /** replSetInitiate on the bootstrap member with every state server, `_id` 1.., tagged with its machine id. */
-export async function initiateReplicaSet(env: EnvironmentRecord, bootstrap: MemberEndpoint, auth: DriverAuth): Promise<void> {
+export async function initiateReplicaSet(env: EnvironmentRecord, bootstrap: MemberEndpoint, auth: MemberAuth): Promise<void> {
   const members = stateServers(env).map((m, i) => ({
     _id: i + 1,
     host: `${m.address}:${STATE_PORT}`,
@@ -149,7 +128,7 @@ export async function isPrimary(client: JujuDbClient): Promise<boolean> {
 }
 
 /** Polls the members until one says it is the primary; returns it. */
-export async function waitForPrimary(members: readonly MemberEndpoint[], auth: DriverAuth, timeoutMs = 30_000): Promise<MemberEndpoint> {
+export async function waitForPrimary(members: readonly MemberEndpoint[], auth: MemberAuth, timeoutMs = 30_000): Promise<MemberEndpoint> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const m of members) {
@@ -173,7 +152,7 @@ function txnDocs(env: EnvironmentRecord): { txns: Document[]; log: Document[] } 
 export async function seedJujuDatabase(
   env: EnvironmentRecord,
   primary: MemberEndpoint,
-  auth: DriverAuth,
+  auth: MemberAuth,
   content: { caCertPem: string; authorizedKeys: string },
   onProgress?: (writtenBytes: number) => void,
 ): Promise<number> {
