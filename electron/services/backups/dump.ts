@@ -62,8 +62,9 @@ const OPLOG: Namespace = { db: 'local', collection: 'oplog.rs' };
  * Which mongodump a dump imitates:
  *
  * - `mongodump-2.4`: the C++ mongodump of MongoDB 2.4 (src/mongo/tools/dump.cpp,
- *   r2.4), for servers without a wire version above 2 (2.4, and 2.6, which
- *   Juju never shipped and whose tools differ only in details);
+ *   r2.4), for servers without a wire version above 2: 2.4, and 2.6, which
+ *   Juju never shipped (2.6's own mongodump also writes system.indexes.bson
+ *   and quotes the two metadata.json keys; mongorestore reads both forms);
  * - `mongodump-go`: the Go mongodump of MongoDB 3.0 and later (wire 3+).
  */
 export type DumpFlavour = 'mongodump-2.4' | 'mongodump-go';
