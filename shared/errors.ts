@@ -41,6 +41,12 @@ export const ERROR_CODES = [
   'archive-invalid',
   'checksum-mismatch',
   'unsafe-path',
+  // Juju API (HA)
+  'juju-api-unreachable',
+  'juju-login-refused',
+  'juju-blocked',
+  'juju-api-error',
+  'admin-password-required',
   // sandbox
   'sandbox-failed',
 ] as const;

@@ -4,6 +4,7 @@ import { appEvents, appRequests } from './channels/app';
 import { backupsEvents, backupsRequests } from './channels/backups';
 import { connectionEvents, connectionRequests } from './channels/connection';
 import { environmentEvents, environmentRequests } from './channels/environments';
+import { haEvents, haRequests } from './channels/ha';
 import { sandboxRequests } from './channels/sandbox';
 import { topologyEvents, topologyRequests } from './channels/topology';
 
@@ -23,6 +24,7 @@ export const requests = {
   ...topologyRequests,
   ...sandboxRequests,
   ...backupsRequests,
+  ...haRequests,
 } as const;
 
 export const events = {
@@ -31,6 +33,7 @@ export const events = {
   ...connectionEvents,
   ...topologyEvents,
   ...backupsEvents,
+  ...haEvents,
 } as const;
 
 export type RequestChannel = keyof typeof requests;
