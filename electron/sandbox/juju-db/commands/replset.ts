@@ -61,7 +61,8 @@ function reconfig(ctx: CommandContext): Document {
   const doc = ctx.cmd.replSetReconfig as Document | undefined;
   if (!doc || typeof doc !== 'object') throw new MongoServerError('TypeMismatch', 'no configuration specified');
   const cfg = parseConfig(doc, { electionTimeoutMillis: old.settings.electionTimeoutMillis, replicaSetId: old.settings.replicaSetId });
-  validateReconfig(old, cfg, force, node.host);
+  // 2.4 (what Juju 1.25 runs) lets one reconfig change several votes; 4.4+ only one (the 6.0 profile).
+  validateReconfig(old, cfg, force, node.host, { singleVoterChange: node.hooks.profile !== '2.4' });
   if (force && cfg.version <= old.version) cfg.version = old.version + 10_000 + Math.floor(Math.random() * 90_000);
   cfg.term = force ? -1 : node.term;
   node.config = cfg;

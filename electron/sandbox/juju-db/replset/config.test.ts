@@ -56,6 +56,9 @@ describe('replica set config validation', () => {
     expect(e2.code).toBe(103);
     expect(e2.message).toBe('Non force replica set reconfig can only add or remove at most 1 voting member.');
     expect(() => validateReconfig(old, five, true, host(1))).not.toThrow();
+    // MongoDB 2.4's rules: two votes added in one reconfig (Juju 1.25's peergrouper does exactly that).
+    expect(() => validateReconfig(old, five, false, host(1), { singleVoterChange: false })).not.toThrow();
+    expect(rejected(() => validateReconfig(old, five, false, host(1), { singleVoterChange: true })).code).toBe(103);
     const four = cfg([1, 2, 3, 4].map((i) => ({ _id: i, host: host(i) })), 3);
     expect(() => validateReconfig(old, four, false, host(1))).not.toThrow();
     const demoteSelf = cfg([{ _id: 1, host: host(1), priority: 0 }, { _id: 2, host: host(2) }, { _id: 3, host: host(3) }], 3);

@@ -146,12 +146,25 @@ function incompatible(msg: string): MongoServerError {
   return new MongoServerError('NewReplicaSetConfigurationIncompatible', msg);
 }
 
+/** Which generation of reconfig rules the server applies. */
+export interface ReconfigRules {
+  /**
+   * MongoDB 4.4+ (`validateConfigForReconfig`, safe reconfig): a non-forced
+   * reconfig may add or remove at most one voting member. MongoDB 2.4
+   * (`ReplSetConfig::checkRsConfig`) had no such rule: Juju 1.25's
+   * peergrouper gives two members their votes in one `replSetReconfig`.
+   * Default true (the modern rule).
+   */
+  readonly singleVoterChange?: boolean;
+}
+
 /**
  * `validateConfigForReconfig`: the new config must be valid, keep the set
  * name, have a greater version, keep host↔_id pairs, keep this node
- * electable, and (unless forced) change at most one voting member.
+ * electable, and (unless forced, and only under the modern rules) change at
+ * most one voting member.
  */
-export function validateReconfig(oldC: ReplSetConfig, newC: ReplSetConfig, force: boolean, selfHost: string): void {
+export function validateReconfig(oldC: ReplSetConfig, newC: ReplSetConfig, force: boolean, selfHost: string, rules: ReconfigRules = {}): void {
   const err = validateConfig(newC);
   if (err) throw incompatible(err);
   if (newC._id !== oldC._id) {
@@ -181,7 +194,7 @@ export function validateReconfig(oldC: ReplSetConfig, newC: ReplSetConfig, force
   if (!force && (self.priority === 0 || self.votes === 0)) {
     throw incompatible(`This node, ${self.host}, with _id ${self._id} is not electable under the new configuration with {version: ${newC.version}, term: ${newC.term}} for replica set ${newC._id}`);
   }
-  if (!force && votingChanges(oldC, newC) > 1) {
+  if (!force && (rules.singleVoterChange ?? true) && votingChanges(oldC, newC) > 1) {
     throw incompatible('Non force replica set reconfig can only add or remove at most 1 voting member.');
   }
 }
