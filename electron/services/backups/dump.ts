@@ -352,7 +352,12 @@ export async function dumpToArchive(client: JujuDbClient, sink: DumpSink, option
     const entry = await sink.openEntry(dumpBsonEntry(db, info.name));
     let documents = 0;
     let bytes = 0;
-    const cursor = client.findRaw(ns, {}, { batchSize: options.batchSize ?? (await batchSizeFor(client, db, info.name, batchSize)), ...(signal ? { signal } : {}) });
+    const cursor = client.findRaw(ns, {}, {
+      batchSize: options.batchSize ?? (await batchSizeFor(client, db, info.name, batchSize)),
+      // mongodump 2.4 reads user collections with $snapshot: on MMAPv1 a document that moves while it is read is otherwise missed or read twice.
+      snapshot: flavour === 'mongodump-2.4' && !info.name.startsWith('system.'),
+      ...(signal ? { signal } : {}),
+    });
     try {
       for await (const raw of cursor) {
         documents++;

@@ -76,6 +76,14 @@ export interface FindOptions extends ReadOptions {
   readonly limit?: number;
   /** Documents per batch (hint to the server). */
   readonly batchSize?: number;
+  /**
+   * Read with `$snapshot`, as mongodump 2.4 reads every collection: on
+   * MMAPv1 a document that grows and moves during the read is then returned
+   * once rather than missed or twice. Cannot be combined with `sort`. The
+   * driver implementation ignores it (WiredTiger cursors do not skip moved
+   * documents, and modern mongodump does not ask for it).
+   */
+  readonly snapshot?: boolean;
 }
 
 /** A server-side cursor. Closing it (or breaking out of `for await`) kills it on the server. */

@@ -235,7 +235,7 @@ export class LegacyJujuDbClient implements JujuDbClient {
         namespace: fullName,
         skip: options.skip ?? 0,
         numberToReturn: firstNumberToReturn(sizing),
-        query: options.sort ? { $query: filter, $orderby: options.sort } : filter,
+        query: wrapQuery(filter, options),
         projection: options.projection,
       });
       return connection.request(message, requestId, request);
@@ -275,4 +275,10 @@ export class LegacyJujuDbClient implements JujuDbClient {
       return out;
     });
   }
+}
+
+/** The OP_QUERY document: the filter alone, or wrapped with `$orderby`/`$snapshot` when asked for. */
+export function wrapQuery(filter: Document, options: Pick<FindOptions, 'sort' | 'snapshot'>): Document {
+  if (!options.sort && !options.snapshot) return filter;
+  return { $query: filter, ...(options.sort ? { $orderby: options.sort } : {}), ...(options.snapshot ? { $snapshot: true } : {}) };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { wrapQuery } from './client';
 import { firstNumberToReturn, getMoreNumberToReturn } from './cursor';
 
 describe('numberToReturn (CRUD spec, legacy OP_QUERY)', () => {
@@ -24,5 +25,14 @@ describe('numberToReturn (CRUD spec, legacy OP_QUERY)', () => {
     [25, 10, 20, 5],
   ])('limit %i, batchSize %i, %i received → %i on getMore (never negative)', (limit, batchSize, received, expected) => {
     expect(getMoreNumberToReturn({ limit, batchSize }, received)).toBe(expected);
+  });
+});
+
+describe('the OP_QUERY document', () => {
+  it('sends a bare filter unless a sort or $snapshot is asked for', () => {
+    expect(wrapQuery({ a: 1 }, {})).toEqual({ a: 1 });
+    expect(wrapQuery({ a: 1 }, { sort: { $natural: 1 } })).toEqual({ $query: { a: 1 }, $orderby: { $natural: 1 } });
+    expect(wrapQuery({}, { snapshot: true })).toEqual({ $query: {}, $snapshot: true });
+    expect(Object.keys(wrapQuery({}, { snapshot: false }))).toEqual([]);
   });
 });
