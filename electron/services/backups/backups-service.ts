@@ -91,10 +91,14 @@ export function createBackupsService(options: BackupsServiceOptions): BackupsSer
   /** Server-side verification results by backup ID + checksum. */
   const serverVerified = new Map<string, ChecksumState>();
 
-  const store = async (env: EnvironmentConnection, write: boolean): Promise<{ store: ServerBackupStore; session: StateServerSession }> => {
+  /**
+   * Runs `fn` with the server's backup store on a connected state server (the
+   * primary when it writes); whatever juju-db throws meanwhile comes back as
+   * an operator-facing error (`withMongo`).
+   */
+  const withStore = async <T>(env: EnvironmentConnection, write: boolean, fn: (store: ServerBackupStore) => Promise<T>): Promise<T> => {
     const session = write ? await primarySession(env) : await firstConnected(env);
-    const client = await session.mongo();
-    return { store: new ServerBackupStore(client, environmentUuid(session)), session };
+    return session.withMongo((client) => fn(new ServerBackupStore(client, environmentUuid(session))));
   };
 
   const checksumState = (expected: string | null, actual: string | null): ChecksumState => {
@@ -168,8 +172,7 @@ export function createBackupsService(options: BackupsServiceOptions): BackupsSer
       let server: BackupMetadata[] = [];
       let serverError: QuorumError | null = null;
       try {
-        const { store: s } = await store(env, false);
-        server = await retryMongo(() => s.list());
+        server = await retryMongo(() => withStore(env, false, (s) => s.list()));
       } catch (error) {
         serverError = error instanceof QuorumError ? error : new QuorumError('mongo-unavailable', 'The state server\'s backup list could not be read; local archives are still shown.', { cause: error });
       }
@@ -207,7 +210,7 @@ export function createBackupsService(options: BackupsServiceOptions): BackupsSer
         await library.recordChecksum(file, inspection.checksum);
         let onServer: BackupMetadata | null = null;
         try {
-          onServer = await (await store(env, false)).store.get(inspection.metadata.id);
+          onServer = await withStore(env, false, (s) => s.get(inspection.metadata.id));
         } catch {
           onServer = null;
         }
@@ -222,7 +225,7 @@ export function createBackupsService(options: BackupsServiceOptions): BackupsSer
           },
         };
       }
-      const m = await (await store(env, false)).store.get(ref.id);
+      const m = await withStore(env, false, (s) => s.get(ref.id));
       if (!m) throw new QuorumError('not-found', `No backup ${ref.id} on the state server. Refresh the list.`);
       const localPath = await findLocal(environmentId, ref.id);
       return { metadata: m, location: localPath ? 'both' : 'server', localPath, contents: null };
@@ -240,7 +243,7 @@ export function createBackupsService(options: BackupsServiceOptions): BackupsSer
             });
             let expected: string | null = null;
             try {
-              expected = (await (await store(env, false)).store.get(inspection.metadata.id))?.checksum ?? null;
+              expected = (await withStore(env, false, (s) => s.get(inspection.metadata.id)))?.checksum ?? null;
             } catch {
               expected = null;
             }
@@ -249,24 +252,25 @@ export function createBackupsService(options: BackupsServiceOptions): BackupsSer
             else await library.forget(file);
             return { state, checksum: inspection.checksum, expected };
           }
-          const { store: s } = await store(env, false);
-          const m = await s.get(ref.id);
-          if (!m) throw new QuorumError('not-found', `No backup ${ref.id} on the state server. Refresh the list.`);
-          const hash = crypto.createHash('sha1');
-          let bytes = 0;
-          await pipeline(
-            await s.open(ref.id),
-            new Transform({
-              transform(chunk: Buffer, _e, cb) {
-                hash.update(chunk);
-                bytes += chunk.length;
-                ctx.progress({ phase: 'verifying', message: `Reading backup ${ref.id} from the server…`, bytes, totalBytes: m.size, fraction: m.size ? Math.min(1, bytes / m.size) : 1 });
-                cb();
-              },
-            }),
-            { signal: ctx.signal },
-          );
-          const actual = hash.digest('base64');
+          const { m, actual } = await withStore(env, false, async (s) => {
+            const m = await s.get(ref.id);
+            if (!m) throw new QuorumError('not-found', `No backup ${ref.id} on the state server. Refresh the list.`);
+            const hash = crypto.createHash('sha1');
+            let bytes = 0;
+            await pipeline(
+              await s.open(ref.id),
+              new Transform({
+                transform(chunk: Buffer, _e, cb) {
+                  hash.update(chunk);
+                  bytes += chunk.length;
+                  ctx.progress({ phase: 'verifying', message: `Reading backup ${ref.id} from the server…`, bytes, totalBytes: m.size, fraction: m.size ? Math.min(1, bytes / m.size) : 1 });
+                  cb();
+                },
+              }),
+              { signal: ctx.signal },
+            );
+            return { m, actual: hash.digest('base64') };
+          });
           const state = checksumState(m.checksum, actual);
           serverVerified.set(`${m.id}:${m.checksum}`, state);
           return { state, checksum: actual, expected: m.checksum };
@@ -281,14 +285,15 @@ export function createBackupsService(options: BackupsServiceOptions): BackupsSer
         const env = await options.connection(environmentId);
         try {
           const dir = await library.useFolder(folder);
-          const { store: s } = await store(env, false);
-          const m = await s.get(id);
-          if (!m) throw new QuorumError('not-found', `No backup ${id} on the state server. Refresh the list.`);
-          const target = path.join(dir, filename ?? downloadFilenameFor(id));
-          const written = await streamToFile(await s.open(id), target, {
-            signal: ctx.signal,
-            expectedChecksum: m.checksum,
-            onProgress: (bytes) => ctx.progress({ phase: 'downloading', message: `Downloading ${id}…`, bytes, totalBytes: m.size, fraction: m.size ? Math.min(1, bytes / m.size) : 1 }),
+          const written = await withStore(env, false, async (s) => {
+            const m = await s.get(id);
+            if (!m) throw new QuorumError('not-found', `No backup ${id} on the state server. Refresh the list.`);
+            const target = path.join(dir, filename ?? downloadFilenameFor(id));
+            return streamToFile(await s.open(id), target, {
+              signal: ctx.signal,
+              expectedChecksum: m.checksum,
+              onProgress: (bytes) => ctx.progress({ phase: 'downloading', message: `Downloading ${id}…`, bytes, totalBytes: m.size, fraction: m.size ? Math.min(1, bytes / m.size) : 1 }),
+            });
           });
           await library.recordChecksum(written.path, written.checksum);
           return { localPath: written.path, checksum: written.checksum };
@@ -309,12 +314,11 @@ export function createBackupsService(options: BackupsServiceOptions): BackupsSer
             onProgress: (bytes, total) => ctx.progress({ phase: 'verifying', message: `Checking ${path.basename(file)}…`, bytes, totalBytes: total }),
           });
           if (!inspection.metadata.id) throw new QuorumError('archive-invalid', `${path.basename(file)} has no start time in metadata.json, so it has no backup ID.`);
-          const { store: s } = await store(env, true);
           const source = countingReadStream(file, (sent) =>
             ctx.progress({ phase: 'storing', message: `Uploading ${path.basename(file)}…`, bytes: sent, totalBytes: inspection.size, fraction: inspection.size ? sent / inspection.size : 1 }),
           );
           // A file that changed since the inspection is caught by the size/checksum recorded from that pass.
-          const stored = await s.store(inspection.metadata, source, ctx.signal);
+          const stored = await withStore(env, true, (s) => s.store(inspection.metadata, source, ctx.signal));
           await library.recordChecksum(file, inspection.checksum);
           serverVerified.set(`${stored.id}:${stored.checksum}`, 'verified');
           return { metadata: stored };
@@ -326,8 +330,7 @@ export function createBackupsService(options: BackupsServiceOptions): BackupsSer
 
     async remove(environmentId, id) {
       const env = await options.connection(environmentId);
-      const { store: s } = await store(env, true);
-      await s.remove(id);
+      await withStore(env, true, (s) => s.remove(id));
       log.info(`removed backup ${id} from the server`);
       options.emitChanged(environmentId);
     },

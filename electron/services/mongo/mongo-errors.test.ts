@@ -99,3 +99,10 @@ describe('translateMongoError', () => {
     expect(translateMongoError(fromDriverError(new MongoNetworkError('x', { cause: cert })), ctx, secrets()).code).toBe('tls-failed');
   });
 });
+
+describe('cancellation', () => {
+  it('keeps a cancelled operation a cancellation, not a juju-db error', () => {
+    const abort = Object.assign(new Error('This operation was aborted'), { name: 'AbortError' });
+    expect(translateMongoError(abort, ctx, secrets()).code).toBe('cancelled');
+  });
+});

@@ -71,6 +71,9 @@ export function translateMongoError(error: unknown, context: MongoErrorContext, 
   const details = { address: context.address, user: context.user };
   const raw = redactDriverText(first?.message ?? String(error), secrets).slice(0, 300);
 
+  if (first?.name === 'AbortError') {
+    return new QuorumError('cancelled', 'The operation was cancelled before juju-db answered; nothing was changed by the cancelled request.', { details, cause: error });
+  }
   const unsupported = all.find((e): e is JujuDbUnsupportedServerError => e instanceof JujuDbUnsupportedServerError);
   if (unsupported) {
     return new QuorumError(
