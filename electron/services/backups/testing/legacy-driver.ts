@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { checkJujuDbIdentity } from '../../mongo/tls-options';
+import { checkJujuDbIdentity, isWeaklySignedCa } from '../../mongo/tls-options';
 import type { StateServerSession } from '../../connection/state-server-session';
 
 /**
@@ -11,7 +11,8 @@ import type { StateServerSession } from '../../connection/state-server-session';
  * MONGODB-CR as the machine agent, as Juju 1.25's own mgo would be. Only the
  * parts the backup tests use are typed: GridFS, to check that files Quorum
  * writes on MongoDB 2.4 are read by another GridFS implementation of that
- * era and the other way round.
+ * era and the other way round; commands and finds for the compatibility
+ * tests of Quorum's juju-db layer.
  */
 
 interface LegacyGridFSBucket {
@@ -21,6 +22,8 @@ interface LegacyGridFSBucket {
 
 interface LegacyDb {
   db(name: string): LegacyDb;
+  command(command: Record<string, unknown>): Promise<Record<string, unknown>>;
+  collection(name: string): { find(filter: Record<string, unknown>): { toArray(): Promise<Record<string, unknown>[]> } };
 }
 
 interface LegacyMongoClient {
@@ -34,6 +37,8 @@ interface LegacyModule {
 
 export interface LegacyDriver {
   bucket(db: string, bucketName: string): LegacyGridFSBucket;
+  command(db: string, command: Record<string, unknown>): Promise<Record<string, unknown>>;
+  find(db: string, collection: string, filter?: Record<string, unknown>): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
@@ -59,13 +64,17 @@ export async function connectLegacyDriver(session: StateServerSession, caPem: st
   const url = `mongodb://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/admin?authMechanism=MONGODB-CR&ssl=true`;
   let client: Awaited<ReturnType<LegacyMongoClient['connect']>>;
   try {
-    client = await legacy.MongoClient.connect(url, { sslValidate: true, sslCA: [Buffer.from(caPem)], checkServerIdentity: checkJujuDbIdentity, poolSize: 2 });
+    // As any client of a Juju whose CA is signed with SHA-1 must: OpenSSL's security level lowered for this chain only.
+    const weak = isWeaklySignedCa(caPem) ? { ciphers: 'DEFAULT:@SECLEVEL=0' } : {};
+    client = await legacy.MongoClient.connect(url, { sslValidate: true, sslCA: [Buffer.from(caPem)], checkServerIdentity: checkJujuDbIdentity, poolSize: 2, ...weak });
   } catch (error) {
     server.close();
     throw error;
   }
   return {
     bucket: (db, bucketName) => new legacy.GridFSBucket(client.db(db), { bucketName }),
+    command: (db, command) => client.db(db).command(command),
+    find: (db, collection, filter = {}) => client.db(db).collection(collection).find(filter).toArray(),
     close: async () => {
       await client.close(true).catch(() => undefined);
       for (const s of sockets) s.destroy();
