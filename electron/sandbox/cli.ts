@@ -21,6 +21,14 @@ Options:
   --scale <MB>   when creating, grow juju-db to about MB megabytes of Juju documents
   --mongo <v>    when creating, the MongoDB juju-db presents: 2.4 (default, as
                  Juju 1.25 runs it: legacy protocol, MONGODB-CR) or 6.0 (OP_MSG, SCRAM)
+  --state-servers <n>
+                 when creating, how many state servers (1, 3, 5 or 7; default 3):
+                 start from 1 to try ensure-availability 1 -> 3
+  --workloads <n>
+                 when creating, how many workload machines (default 2)
+  --provision-delay <ms>
+                 time a machine added by ensure-availability takes from
+                 pending to started (default 3000)
   --ca-signature <sha256|sha1>
                  when creating, the digest the environment CA is signed with
                  (sha1: as a Juju built by an older Go; default sha256)
@@ -53,6 +61,7 @@ export function formatDescription(d: SandboxDescription, startMs: number, create
     table(rows),
     '',
     `SSH private key (like ~/.juju/ssh/juju_id_rsa): ${d.ssh.privateKeyPath}`,
+    ...(d.jenvPath ? [`Environment file (like ~/.juju/environments/sandbox.jenv): ${d.jenvPath}`] : []),
     first
       ? `Try: ssh -i ${d.ssh.privateKeyPath} -p ${first.ssh.port} -o StrictHostKeyChecking=accept-new ${d.ssh.user}@${first.ssh.host} 'sudo -n service juju-db status'`
       : '',
@@ -68,14 +77,35 @@ export function jsonDescription(d: SandboxDescription, home: string, startMs: nu
     environment: d.environment,
     jujuDb: d.jujuDb,
     ssh: d.ssh,
+    jenvPath: d.jenvPath,
     machines: d.machines,
     startMs,
     created,
   };
 }
 
+/** `--state-servers` (1, 3, 5 or 7) and `--workloads` (0–25); an error message when invalid. */
+function parseShape(stateServers: string | undefined, workloads: string | undefined): { stateServers?: number; workloads?: number } | undefined | string {
+  if (stateServers === undefined && workloads === undefined) return undefined;
+  const s = stateServers === undefined ? undefined : Number(stateServers);
+  if (s !== undefined && ![1, 3, 5, 7].includes(s)) return '--state-servers takes 1, 3, 5 or 7 (Juju keeps an odd number of state servers, at most 7).';
+  const w = workloads === undefined ? undefined : Number(workloads);
+  if (w !== undefined && (!Number.isInteger(w) || w < 0 || w > 25)) return '--workloads takes a number of machines between 0 and 25.';
+  return { ...(s === undefined ? {} : { stateServers: s }), ...(w === undefined ? {} : { workloads: w }) };
+}
+
 async function main(): Promise<number> {
-  let values: { json?: boolean; reset?: boolean; scale?: string; mongo?: string; 'ca-signature'?: string; help?: boolean };
+  let values: {
+    json?: boolean;
+    reset?: boolean;
+    scale?: string;
+    mongo?: string;
+    'ca-signature'?: string;
+    'state-servers'?: string;
+    workloads?: string;
+    'provision-delay'?: string;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       options: {
@@ -84,6 +114,9 @@ async function main(): Promise<number> {
         scale: { type: 'string' },
         mongo: { type: 'string' },
         'ca-signature': { type: 'string' },
+        'state-servers': { type: 'string' },
+        workloads: { type: 'string' },
+        'provision-delay': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: false,
@@ -111,6 +144,16 @@ async function main(): Promise<number> {
     process.stderr.write('--ca-signature takes sha256 or sha1.\n');
     return 2;
   }
+  const shape = parseShape(values['state-servers'], values.workloads);
+  if (typeof shape === 'string') {
+    process.stderr.write(`${shape}\n`);
+    return 2;
+  }
+  const provisionDelayMs = values['provision-delay'] === undefined ? undefined : Number(values['provision-delay']);
+  if (provisionDelayMs !== undefined && (!Number.isInteger(provisionDelayMs) || provisionDelayMs < 0 || provisionDelayMs > 600_000)) {
+    process.stderr.write('--provision-delay takes milliseconds between 0 and 600000.\n');
+    return 2;
+  }
   const home = resolveQuorumHome();
   // Listen before starting: an interrupt during a long creation still ends in a clean stop.
   const interrupted = new Promise<void>((resolve) => {
@@ -123,12 +166,17 @@ async function main(): Promise<number> {
     scale,
     mongo,
     caSignature: caSignature as CaSignature | undefined,
+    machines: shape,
+    agents: provisionDelayMs === undefined ? undefined : { provisionDelayMs },
     onLog: (line) => process.stderr.write(`${line}\n`),
   });
   const d = sandbox.describe();
   const { totalMs, created } = sandbox.startInfo;
   if (scale !== undefined && !created) {
     process.stderr.write('Note: --scale applies when the sandbox is created; add --reset to rebuild it at that size.\n');
+  }
+  if (shape !== undefined && !created) {
+    process.stderr.write('Note: --state-servers and --workloads apply when the sandbox is created; add --reset to rebuild it with that shape.\n');
   }
   if (caSignature !== undefined && !created && caSignature !== d.environment.caSignature) {
     process.stderr.write('Note: --ca-signature applies when the sandbox is created; add --reset to rebuild it.\n');

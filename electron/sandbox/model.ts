@@ -42,6 +42,12 @@ export interface MachineRecord {
   readonly oldPassword: string;
   /** Powered-off machines stay off across sandbox restarts, like a VM left off. */
   powered: boolean;
+  /**
+   * Set while the provisioner is starting the machine (instance up, agent
+   * not yet started): its jujud jobs stay stopped, also across a restart,
+   * until the provisioner finishes the start.
+   */
+  provisioning?: boolean;
   readonly createdAt: string;
 }
 

@@ -1,18 +1,20 @@
-import fs from 'node:fs/promises';
 import { QuorumError } from '../../shared/errors';
+import { jenvFile } from './agents/jenv';
+import { destroyMachine, launchMachine, startAgents, stopAgents as stopAgentsOf, type MachineContext } from './agents/machine-lifecycle';
+import type { ProvisionerHost } from './agents/provisioner';
+import { SandboxAgents } from './agents/supervisor';
 import { newMachineRecord, saveEnvironment } from './environment';
 import type { JujuDbCluster } from './juju-db/api';
 import { createHostKey, fingerprintSha256 } from './keys';
 import type { SandboxLayout } from './layout';
-import { SandboxMachine } from './machine';
-import { AGENT_VERSION, SSH_USER, isStateServer, profileOf, type EnvironmentRecord } from './model';
+import type { SandboxMachine } from './machine';
+import { AGENT_VERSION, SSH_USER, machineTag, profileOf, type EnvironmentRecord, type MachineJob, type MachineRecord } from './model';
 import { profileVersion } from './juju-db/profile';
 import type { EnvironmentKeys } from './secrets';
 import { registerMachine } from './seed/register';
 import type { SandboxPresence } from './presence/sandbox-presence';
-import type { MemberAuth } from './seed/seed-db';
-import { buildMachineTree } from './tree/build-tree';
-import type { AddMachineOptions, SandboxControl, SandboxDescription, SandboxMachineDescription, SandboxStartInfo } from './types';
+import type { MemberAuth, MemberEndpoint } from './seed/seed-db';
+import type { AddMachineOptions, SandboxAgentOptions, SandboxControl, SandboxDescription, SandboxMachineDescription, SandboxStartInfo } from './types';
 
 /**
  * A started sandbox: describes itself and applies fault injection (power,
@@ -37,6 +39,9 @@ export class RunningSandbox implements Sandbox {
   readonly #health = new Map<string, boolean>();
   #queue: Promise<unknown> = Promise.resolve();
   #stopped = false;
+  #stopping: Promise<void> | undefined;
+  /** The provisioner and the state servers' peergroupers (started by `startAgents`). */
+  readonly agents: SandboxAgents;
 
   constructor(
     readonly layout: SandboxLayout,
@@ -48,7 +53,64 @@ export class RunningSandbox implements Sandbox {
     readonly startInfo: SandboxStartInfo,
     private readonly release: () => Promise<void>,
     private readonly presence: SandboxPresence,
-  ) {}
+    agentOptions: SandboxAgentOptions = {},
+    log: (line: string) => void = () => undefined,
+  ) {
+    this.agents = new SandboxAgents({
+      env,
+      auth,
+      caCertPem: keys.caCertPem,
+      adminPassword: keys.adminUserPassword,
+      jenvFile: jenvFile(layout.dir, env.name),
+      machines: () => this.machines.values(),
+      provisionerHost: this.#provisionerHost(log),
+      options: agentOptions,
+      log,
+    });
+  }
+
+  /** Starts the provisioner and peergroupers and writes the `.jenv`. */
+  startAgents(): Promise<void> {
+    return this.agents.start();
+  }
+
+  get #ctx(): MachineContext {
+    return { layout: this.layout, env: this.env, keys: this.keys, cluster: this.cluster, machines: this.machines };
+  }
+
+  /** What the provisioner may do to the sandbox: every change goes through the same queue as fault operations. */
+  #provisionerHost(log: (line: string) => void): ProvisionerHost {
+    return {
+      env: this.env,
+      log,
+      machineIds: () => new Set(this.machines.keys()),
+      pendingIds: () => new Set(this.env.machines.filter((m) => m.provisioning).map((m) => m.id)),
+      record: (id) => this.machines.get(id)?.record,
+      agentRunningIds: () => new Set([...this.machines.values()].filter((m) => m.powered && m.isRunning(`jujud-${machineTag(m.id)}`)).map((m) => m.id)),
+      members: (): MemberEndpoint[] =>
+        this.cluster
+          .members()
+          .filter((m) => m.status === 'running')
+          .map((m) => ({ machineId: m.machineId, port: m.port })),
+      startInstance: (id, jobs) => this.#serial(async () => (await this.#launch(id, jobs, { agentRunning: false })).record),
+      startAgent: (id) =>
+        this.#serial(async () => {
+          const m = this.#machine(id);
+          m.record.provisioning = undefined;
+          if (m.powered) await startAgents(m);
+          this.presence.reconcile();
+          this.agents.reconcile();
+          await this.#save();
+        }),
+      stopInstance: (id) =>
+        this.#serial(async () => {
+          await destroyMachine(this.#ctx, id, () => this.presence.reconcile());
+          this.#health.delete(id);
+          this.agents.reconcile();
+          await this.#save();
+        }),
+    };
+  }
 
   describe(): SandboxDescription {
     return {
@@ -63,6 +125,7 @@ export class RunningSandbox implements Sandbox {
       jujuDb: { profile: profileOf(this.env), version: profileVersion(profileOf(this.env)) },
       ssh: { user: SSH_USER, privateKeyPath: this.layout.privateKeyFile, publicKey: this.keys.environmentPublicKey },
       dir: this.layout.dir,
+      jenvPath: this.agents.jenv.file,
       machines: [...this.machines.values()].map((m) => this.#describeMachine(m)),
     };
   }
@@ -107,6 +170,7 @@ export class RunningSandbox implements Sandbox {
       if (!m.powered) return;
       await m.powerOff();
       this.presence.reconcile();
+      this.agents.reconcile();
       await this.#save();
     });
   }
@@ -116,7 +180,9 @@ export class RunningSandbox implements Sandbox {
       const m = this.#machine(id);
       if (m.powered) return;
       await m.powerOn(false);
+      if (m.record.provisioning) await stopAgentsOf(m);
       this.presence.reconcile();
+      this.agents.reconcile();
       await this.#save();
     });
   }
@@ -142,37 +208,51 @@ export class RunningSandbox implements Sandbox {
   addMachine(options: AddMachineOptions): Promise<SandboxMachineDescription> {
     return this.#serial(async () => {
       if (!options.jobs.length) throw new QuorumError('invalid-input', 'A new machine needs at least one job.');
-      const id = String(Math.max(-1, ...this.env.machines.map((m) => Number(m.id))) + 1);
-      const record = newMachineRecord(id, options.jobs);
-      this.env.machines.push(record);
+      const machine = await this.#launch(options.id, options.jobs, { agentRunning: true });
       try {
-        await buildMachineTree(this.layout.machineRoot(id), this.env, record, this.keys);
-        const hostKey = await createHostKey(this.layout.hostKeyFile(id), id);
-        const machine = new SandboxMachine(record, {
-          root: this.layout.machineRoot(id),
-          hostKey: hostKey.privateKey,
-          environmentPublicKey: this.keys.environmentPublicKey,
-          unitNames: [],
-          cluster: this.cluster,
-        });
-        this.machines.set(id, machine);
-        await machine.powerOn(true);
-        if (options.register) await registerMachine(this.env, record, [...this.machines.values()], this.auth);
-        await this.#save();
-        return this.#describeMachine(machine);
+        if (options.register) await registerMachine(this.env, machine.record, [...this.machines.values()], this.auth);
       } catch (err) {
-        await this.machines.get(id)?.shutdown().catch(() => undefined);
-        if (isStateServer(record)) await this.cluster.stopMember(id).catch(() => undefined);
-        this.machines.delete(id);
-        this.env.machines.splice(this.env.machines.indexOf(record), 1);
-        await fs.rm(this.layout.machineDir(id), { recursive: true, force: true }).catch(() => undefined);
-        throw sandboxFailed(`add machine ${id}`, err);
+        await destroyMachine(this.#ctx, machine.id, () => this.presence.reconcile()).catch(() => undefined);
+        throw sandboxFailed(`add machine ${machine.id}`, err);
       }
+      this.presence.reconcile();
+      this.agents.reconcile();
+      await this.#save();
+      return this.#describeMachine(machine);
     });
   }
 
-  async stop(): Promise<void> {
-    if (this.#stopped) return;
+  /**
+   * A new instance: the given id (replacing a powered-off machine with that
+   * id) or the next free one, a fresh record, tree, host key and juju-db
+   * member outside the replica set.
+   */
+  async #launch(requested: string | undefined, jobs: readonly MachineJob[], how: { agentRunning: boolean }): Promise<SandboxMachine> {
+    const id = requested === undefined ? String(Math.max(-1, ...this.env.machines.map((m) => Number(m.id))) + 1) : String(requested);
+    if (!/^\d+$/.test(id) || Number(id) > 244) throw new QuorumError('invalid-input', `Machine id ${id} is not one the sandbox can give (0–244).`);
+    const existing = this.machines.get(id);
+    if (existing?.powered) {
+      throw new QuorumError('invalid-input', `Machine ${id} is still running; power it off before starting a replacement with its id.`);
+    }
+    if (existing !== undefined || this.env.machines.some((m) => m.id === id)) await destroyMachine(this.#ctx, id, () => this.presence.reconcile());
+    const record: MachineRecord = { ...newMachineRecord(id, jobs), ...(how.agentRunning ? {} : { provisioning: true }) };
+    try {
+      const machine = await launchMachine(this.#ctx, record, how.agentRunning);
+      await this.#save();
+      return machine;
+    } catch (err) {
+      throw sandboxFailed(`add machine ${id}`, err);
+    }
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    // The workers first: a machine the provisioner is starting finishes (or gives up) through the queue.
+    await this.agents.stop().catch(() => undefined);
     await this.#queue;
     this.#stopped = true;
     await this.presence.stop().catch(() => undefined);

@@ -127,8 +127,8 @@ export async function launchSandboxProcess(options: LaunchSandboxOptions): Promi
     if (exited || !child.running) throw new QuorumError('sandbox-failed', 'The sandbox process is not running. Start it again.');
     child.send(message);
   };
-  const { home, reset, scale, machines, mongo, caSignature } = options;
-  const payload: StartPayload = { home, reset, scale, machines, mongo, caSignature };
+  const { home, reset, scale, machines, mongo, caSignature, agents } = options;
+  const payload: StartPayload = { home, reset, scale, machines, mongo, caSignature, agents };
   post({ type: 'start', options: payload });
   const { description, startInfo } = await ready;
 

@@ -6,6 +6,7 @@ import type { CreateJujuDbCluster, JujuDbCluster } from './juju-db/api';
 import { loadJujuDb } from './juju-db-loader';
 import { createHostKey, readKeyPair } from './keys';
 import { SandboxLayout } from './layout';
+import { stopAgents } from './agents/machine-lifecycle';
 import { acquireLock } from './lock';
 import { SandboxMachine } from './machine';
 import { REPLICA_SET_NAME, profileOf, stateServers, type EnvironmentRecord } from './model';
@@ -164,6 +165,8 @@ export async function startSandbox(options: StartSandboxOptions, deps: SandboxDe
       );
     }
     await Promise.all([...machines.values()].filter((m) => m.powered).map((m) => m.powerOn(true)));
+    // A machine the provisioner was starting when the sandbox stopped: its agent is not up yet (the provisioner finishes it).
+    await Promise.all([...machines.values()].filter((m) => m.record.provisioning).map((m) => stopAgents(m)));
     phase('start');
 
     const auth: MemberAuth = { username: 'admin', password: env.adminPassword, caPem: keys.caCertPem };
@@ -173,7 +176,14 @@ export async function startSandbox(options: StartSandboxOptions, deps: SandboxDe
     await presence.start();
     phase('presence');
     const startInfo: SandboxStartInfo = { created, totalMs: Math.round(performance.now() - t0), phases };
-    return new RunningSandbox(layout, env, keys, cluster, machines, auth, startInfo, release, presence);
+    const sandbox = new RunningSandbox(layout, env, keys, cluster, machines, auth, startInfo, release, presence, options.agents, log);
+    try {
+      await sandbox.startAgents();
+    } catch (err) {
+      await sandbox.stop().catch(() => undefined);
+      throw err;
+    }
+    return sandbox;
   } catch (err) {
     // Library messages (ENOENT, EADDRINUSE, driver errors) carry no secrets; they are what a bug report needs.
     log(`Sandbox start failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -31,10 +31,26 @@ export interface StartSandboxOptions {
    * security level for that chain).
    */
   readonly caSignature?: CaSignature;
-  /** Shape of a newly created sandbox (default 3 state servers, 2 workload machines). */
+  /**
+   * Shape of a newly created sandbox: state servers 1, 3, 5 or 7 (default 3)
+   * and workload machines (default 2). Applied when the sandbox is created.
+   */
   readonly machines?: { readonly stateServers?: number; readonly workloads?: number };
+  /** The Juju workers the sandbox runs for its state servers (provisioner, peergroupers). */
+  readonly agents?: SandboxAgentOptions;
   /** Progress lines for the CLI (never secrets). */
   readonly onLog?: (line: string) => void;
+}
+
+export interface SandboxAgentOptions {
+  /** Run the provisioner and the peergroupers (default true). */
+  readonly enabled?: boolean;
+  /** Time a machine the provisioner starts takes from pending to started (default 3000 ms). */
+  readonly provisionDelayMs?: number;
+  /** How often the provisioner polls juju-db (default 400 ms). */
+  readonly provisionerIntervalMs?: number;
+  /** How often each peergrouper runs a pass (default 500 ms; Juju's is 1 min, the sandbox's is fast so transitions show within 2 s). */
+  readonly peergrouperIntervalMs?: number;
 }
 
 export interface SandboxMachineDescription {
@@ -75,11 +91,26 @@ export interface SandboxDescription {
   };
   /** `<home>/sandbox`. */
   readonly dir: string;
+  /**
+   * `<home>/sandbox/environments/sandbox.jenv` (0600): user `admin`, its API
+   * password, the environment UUID, the state servers' API addresses
+   * (`10.23.0.x:17070`; SSH to them goes through `machines[].ssh`) and the
+   * CA, rewritten when the state servers change. Absent in descriptions
+   * made by hand.
+   */
+  readonly jenvPath?: string;
   readonly machines: readonly SandboxMachineDescription[];
 }
 
 export interface AddMachineOptions {
   readonly jobs: readonly MachineJob[];
+  /**
+   * The machine id to take (a replacement instance, e.g. the new bootstrap
+   * machine of a restore). An existing machine with that id must be powered
+   * off: it is replaced (its tree, host key and juju-db data are thrown
+   * away). Default: the next free id.
+   */
+  readonly id?: string;
   /**
    * Also record the machine in juju-db (`juju.machines`, `instanceData`,
    * status, and a Mongo user `machine-N` on state servers), as Juju does
