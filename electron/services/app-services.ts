@@ -11,6 +11,7 @@ import { ConnectionManager } from './connection/connection-manager';
 import { registerConnectionHandlers } from './connection/connection-handlers';
 import { registerTopology } from './topology/register-topology';
 import { registerBackups } from './backups/register-backups';
+import { registerHa } from './ha/register-ha';
 
 export type HostKind = 'electron' | 'browser';
 
@@ -93,8 +94,11 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const connections = new ConnectionManager({ quorumHome: options.home, secrets, logger: log.child('connection') });
   registerConnectionHandlers({ manager: connections, secrets, dispatcher, events });
   closers.push(() => connections.close());
-  closers.push(registerTopology({ dispatcher, events, log, environments, connections, sandbox }).close);
+  const topology = registerTopology({ dispatcher, events, log, environments, connections, sandbox });
+  closers.push(topology.close);
   registerBackups({ home: options.home, dispatcher, events, log, operations, environments, connections, ...(options.reveal ? { reveal: options.reveal } : {}) });
+  const ha = registerHa({ home: options.home, dispatcher, events, log, secrets, operations, environments, connections, topology: topology.service });
+  closers.push(async () => ha.close());
   environments.onSelected((id) => {
     environments.resolveTarget(id).then(
       (target) => connections.open(target),

@@ -113,12 +113,12 @@ export type HaStatus = z.infer<typeof haStatusSchema>;
 
 /** `params.StateServersChanges`: machine tags per list, as the API returns them. */
 export const stateServersChangesSchema = z.object({
-  added: z.array(z.string()).optional(),
-  maintained: z.array(z.string()).optional(),
-  removed: z.array(z.string()).optional(),
-  promoted: z.array(z.string()).optional(),
-  demoted: z.array(z.string()).optional(),
-  converted: z.array(z.string()).optional(),
+  added: z.array(z.string()).readonly().optional(),
+  maintained: z.array(z.string()).readonly().optional(),
+  removed: z.array(z.string()).readonly().optional(),
+  promoted: z.array(z.string()).readonly().optional(),
+  demoted: z.array(z.string()).readonly().optional(),
+  converted: z.array(z.string()).readonly().optional(),
 });
 
 export const MAP_CHANGES = ['maintain', 'add', 'promote', 'demote', 'remove', 'convert'] as const;
@@ -165,7 +165,7 @@ export const haApplyResultSchema = z.object({
   matchedPreview: z.boolean(),
   /** One sentence per list that differs from the preview. */
   differences: z.array(z.string()),
-  /** From the API's answer to every wanted vote held (and new machines started). */
+  /** From Apply (the operation's start) to every wanted vote held and every new machine started. */
   settledMs: z.number().nonnegative().nullable(),
 });
 export type HaApplyResult = z.infer<typeof haApplyResultSchema>;
