@@ -2,6 +2,7 @@ import type { ComponentType } from 'react';
 import { NotAvailable } from '../components/not-available';
 import { TopologyPage } from './topology/topology-page';
 import { BackupsPage } from './backups/backups-page';
+import { HaPage } from './ha/ha-page';
 import type { SectionId } from '../store/slices/navigation-slice';
 
 export interface Section {
@@ -25,5 +26,5 @@ export const SECTIONS: readonly Section[] = [
   { id: 'topology', label: 'Topology', Page: TopologyPage },
   { id: 'backups', label: 'Backups', Page: BackupsPage },
   { id: 'restore', label: 'Restore', Page: notYet('Restore') },
-  { id: 'ha', label: 'High availability', Page: notYet('High availability') },
+  { id: 'ha', label: 'High availability', Page: HaPage },
 ];

@@ -6,12 +6,13 @@ import type { NavigationSlice } from './slices/navigation-slice';
 import type { OperationsSlice } from './slices/operations-slice';
 import type { TopologySlice } from '../features/topology/topology-slice';
 import type { BackupsSlice } from '../features/backups/backups-slice';
+import type { HaSlice } from '../features/ha/ha-slice';
 
 /**
  * The whole renderer state: the intersection of every slice. A feature adds
  * its slice here and in `create-app-store.ts` (one line each).
  */
-export type AppState = ConnectionSlice & EnvironmentsSlice & OperationsSlice & NavigationSlice & TopologySlice & BackupsSlice;
+export type AppState = ConnectionSlice & EnvironmentsSlice & OperationsSlice & NavigationSlice & TopologySlice & BackupsSlice & HaSlice;
 
 /** Middleware applied once, on the combined store (see `create-app-store.ts`). */
 type AppMiddleware = [['zustand/subscribeWithSelector', never]];

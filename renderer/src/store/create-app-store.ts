@@ -8,6 +8,7 @@ import { createNavigationSlice } from './slices/navigation-slice';
 import { createOperationsSlice } from './slices/operations-slice';
 import { createTopologySlice } from '../features/topology/topology-slice';
 import { createBackupsSlice } from '../features/backups/backups-slice';
+import { createHaSlice } from '../features/ha/ha-slice';
 
 /**
  * Builds the renderer's one store from its slices. It takes the API rather
@@ -26,6 +27,7 @@ export function createAppStore(api: QuorumApi) {
       ...createNavigationSlice(api)(...args),
       ...createTopologySlice(api)(...args),
       ...createBackupsSlice(api)(...args),
+      ...createHaSlice(api)(...args),
     })),
   );
 }

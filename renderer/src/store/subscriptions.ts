@@ -18,6 +18,8 @@ export function startSubscriptions(store: AppStore, api: QuorumApi): () => void 
     api.on('topology.changed', (snapshot) => getState().applyTopologySnapshot(snapshot)),
     api.on('connection.changed', (status) => getState().applyConnectionStatus(status)),
     api.on('backups.changed', ({ environmentId }) => getState().onBackupsChanged(environmentId)),
+    api.on('ha.changed', (status) => getState().applyHaStatus(status)),
+    api.on('ha.applyProgress', (progress) => getState().applyHaProgress(progress)),
   ];
   return () => {
     for (const unsubscribe of unsubscribers) unsubscribe();

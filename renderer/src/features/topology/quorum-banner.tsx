@@ -12,6 +12,8 @@ export const QuorumBanner = memo(function QuorumBanner() {
   const primary = useAppStore((s) => s.topology.snapshot.topology?.primary ?? null);
   const stale = useAppStore((s) => s.topology.snapshot.topology?.stale ?? false);
   const navigate = useAppStore((s) => s.navigate);
+  const openRecovery = useAppStore((s) => s.openHaRecovery);
+  const stateServerDown = useAppStore((s) => s.topology.snapshot.topology?.machines.some((m) => m.isStateServer && !m.reachable && m.voteStatus === 'has-vote') ?? false);
   if (quorum === null) return null;
 
   if (!quorum.holds && quorum.voting > 0) {
@@ -32,6 +34,21 @@ export const QuorumBanner = memo(function QuorumBanner() {
     <section className={quorum.survivesFailures === 0 ? 'quorum-banner is-fragile' : 'quorum-banner'} role="status" aria-label="Quorum">
       <p className="quorum-title">{quorum.sentence}</p>
       {quorum.holds && primary === null ? <p>No primary right now: the voting members are electing one.</p> : null}
+      {quorum.holds && stateServerDown && !stale ? (
+        <p>
+          A state server is down. Juju does not replace it by itself:{' '}
+          <a
+            href={sectionHref('ha')}
+            className="button"
+            onClick={() => {
+              openRecovery();
+              navigate('ha');
+            }}
+          >
+            Recover failed state servers
+          </a>
+        </p>
+      ) : null}
     </section>
   );
 });
