@@ -2,6 +2,7 @@ import { ConfinedFs } from './hosts/confined-fs';
 import { MachineServices } from './hosts/services';
 import { SshHost } from './hosts/ssh-host';
 import type { JujuDbCluster, JujuDbMember } from './juju-db/api';
+import { MachineApiServer, type MachineApiDeps } from './juju-api/machine-api';
 import { machinePresenceKey, unitPresenceKey } from '../../shared/model/presence';
 import { SSH_USER, STATE_PORT, isStateServer, machineTag, unitTag, type MachineRecord } from './model';
 import type { PresenceAgent, PresenceMachine } from './presence/sandbox-presence';
@@ -11,6 +12,8 @@ import type { PresenceAgent, PresenceMachine } from './presence/sandbox-presence
  * servers) its juju-db member. Power state is the machine's, not the
  * process's: powered off, the SSH port refuses connections, sessions are cut
  * and the member is stopped, so the rest of the replica set sees it vanish.
+ * A powered state server whose machine agent runs also serves Juju's API
+ * (juju-api/), reached over SSH `direct-tcpip` to 127.0.0.1:17070.
  */
 
 export interface MachineDeps {
@@ -19,7 +22,12 @@ export interface MachineDeps {
   readonly environmentPublicKey: string;
   readonly unitNames: readonly string[];
   readonly cluster: JujuDbCluster;
+  /** The API server's admin password and agent presence (defaults: the sandbox's pki dir, juju-db presence). */
+  readonly api?: MachineApiDeps;
 }
+
+/** How often the API server is matched to the agent job (stopped or started over SSH). */
+const API_RECONCILE_MS = 1_000;
 
 function isAddrInUse(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
@@ -34,6 +42,8 @@ export class SandboxMachine implements PresenceMachine {
   readonly #cluster: JujuDbCluster;
   /** Whether juju-db ran when the machine was powered off (it resumes as it was). */
   #jujuDbWasRunning = true;
+  readonly #api: MachineApiServer;
+  #apiTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly record: MachineRecord,
@@ -65,7 +75,27 @@ export class SandboxMachine implements PresenceMachine {
       user: SSH_USER,
       commands: { fs: this.fs, services: this.services },
       jujuDb: () => (server ? this.member : undefined),
+      jujuApi: () => this.#api.port,
     });
+    this.#api = new MachineApiServer(
+      {
+        id: record.id,
+        root: deps.root,
+        cluster: deps.cluster,
+        shouldServe: () => this.powered && this.stateServer && this.isRunning(`jujud-${machineTag(record.id)}`),
+      },
+      deps.api,
+    );
+  }
+
+  /** The local port of this machine's Juju API server, while it serves. */
+  get apiPort(): number | undefined {
+    return this.#api.port;
+  }
+
+  /** Starts or stops the API server to match power, jobs and the agent job; resolves when done. */
+  reconcileApi(): Promise<void> {
+    return this.#api.reconcile();
   }
 
   get id(): string {
@@ -110,11 +140,17 @@ export class SandboxMachine implements PresenceMachine {
       await this.#cluster.startMember(this.record.id, this.memberHost);
     }
     this.record.powered = true;
+    await this.#api.reconcile();
+    clearInterval(this.#apiTimer);
+    this.#apiTimer = setInterval(() => void this.#api.reconcile(), API_RECONCILE_MS);
+    this.#apiTimer.unref();
     return this.record.sshPort !== before;
   }
 
   async powerOff(): Promise<void> {
     this.#jujuDbWasRunning = this.stateServer && this.member?.status === 'running';
+    clearInterval(this.#apiTimer);
+    await this.#api.stop();
     await this.host.close();
     if (this.stateServer && this.member?.status === 'running') await this.#cluster.stopMember(this.record.id);
     this.record.powered = false;
@@ -122,6 +158,8 @@ export class SandboxMachine implements PresenceMachine {
 
   /** Sandbox shutdown: stop serving without changing the persisted power state. */
   async shutdown(): Promise<void> {
+    clearInterval(this.#apiTimer);
+    await this.#api.stop();
     await this.host.close();
   }
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { createCertificateAuthority, issueServerCertificate, type CaSignature } from './pki';
+import { randomPassword } from './environment';
 import { createEnvironmentKey, generateRsaKeyPair, readKeyPair, writePrivateFile } from './keys';
 import type { SandboxLayout } from './layout';
 import { ENVIRONMENT_NAME, type EnvironmentRecord, stateServers } from './model';
@@ -10,15 +11,44 @@ import type { TreeKeys } from './tree/build-tree';
  * kept in files (0600) under the sandbox dir: the CA (one per sandbox), the
  * state-server certificate juju-db serves (like Juju 1.x, one shared by every
  * state server), the environment SSH key (`juju_id_rsa`) and the state
- * servers' SSH identity (`system-identity`).
+ * servers' SSH identity (`system-identity`), and the environment admin's
+ * API password (`admin-password`: the `.jenv` `password` of `user-admin`,
+ * which the sandbox's Juju API servers check at `Admin.Login`; it is not
+ * the Mongo `admin` password, which is machine 0's `oldpassword`).
  */
 
 export interface EnvironmentKeys extends TreeKeys {
   /** The environment's public SSH key (one line). */
   readonly environmentPublicKey: string;
+  /** `user-admin`'s API password (the `.jenv` `password`). */
+  readonly adminUserPassword: string;
 }
 
 const SYSTEM_IDENTITY = 'system-identity';
+const ADMIN_PASSWORD = 'admin-password';
+
+/** Where `user-admin`'s API password is kept (0600) under a sandbox's pki dir. */
+export function adminPasswordFile(pkiDir: string): string {
+  return `${pkiDir}/${ADMIN_PASSWORD}`;
+}
+
+/**
+ * `user-admin`'s API password. Sandboxes created before the API server
+ * existed have none: one is made and kept on first use, as `juju bootstrap`
+ * would have made it (`utils.RandomPassword`).
+ */
+export async function loadAdminUserPassword(pkiDir: string): Promise<string> {
+  const file = adminPasswordFile(pkiDir);
+  try {
+    const text = (await fs.readFile(file, 'utf8')).trim();
+    if (text !== '') return text;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const password = randomPassword();
+  await writePrivateFile(file, `${password}\n`);
+  return password;
+}
 
 /** DNS names Juju puts in the state-server certificate, plus its addresses. */
 function serverNames(env: EnvironmentRecord): { dns: string[]; ips: string[] } {
@@ -40,20 +70,22 @@ export async function createEnvironmentKeys(layout: SandboxLayout, env: Environm
   const [envKey, system] = await sshKeys;
   await writePrivateFile(`${layout.pkiDir}/${SYSTEM_IDENTITY}`, system.private);
   await writePrivateFile(`${layout.pkiDir}/${SYSTEM_IDENTITY}.pub`, `${system.public}\n`);
-  return assemble(ca.certPem, ca.keyPem, server.certPem, server.keyPem, envKey.publicKey, system.private, `${system.public}\n`);
+  const adminUserPassword = await loadAdminUserPassword(layout.pkiDir);
+  return assemble(ca.certPem, ca.keyPem, server.certPem, server.keyPem, envKey.publicKey, system.private, `${system.public}\n`, adminUserPassword);
 }
 
 export async function loadEnvironmentKeys(layout: SandboxLayout): Promise<EnvironmentKeys> {
   const read = (f: string) => fs.readFile(f, 'utf8');
-  const [caCert, caKey, serverCert, serverKey, envKey, system] = await Promise.all([
+  const [caCert, caKey, serverCert, serverKey, envKey, system, adminUserPassword] = await Promise.all([
     read(layout.caCertFile),
     read(layout.caKeyFile),
     read(layout.serverCertFile),
     read(layout.serverKeyFile),
     readKeyPair(layout.privateKeyFile, layout.publicKeyFile),
     readKeyPair(`${layout.pkiDir}/${SYSTEM_IDENTITY}`),
+    loadAdminUserPassword(layout.pkiDir),
   ]);
-  return assemble(caCert, caKey, serverCert, serverKey, envKey.publicKey, system.privateKey, system.publicKey);
+  return assemble(caCert, caKey, serverCert, serverKey, envKey.publicKey, system.privateKey, system.publicKey, adminUserPassword);
 }
 
 function assemble(
@@ -64,6 +96,7 @@ function assemble(
   environmentPublicKey: string,
   systemIdentity: string,
   systemPublicKey: string,
+  adminUserPassword: string,
 ): EnvironmentKeys {
   return {
     caCertPem,
@@ -72,6 +105,7 @@ function assemble(
     serverKeyPem,
     systemIdentity,
     environmentPublicKey: environmentPublicKey.trim(),
+    adminUserPassword,
     // Juju's authorized_keys holds the client key and the state servers' system key.
     authorizedKeys: `${environmentPublicKey.trim()}\n${systemPublicKey.trim()}\n`,
   };

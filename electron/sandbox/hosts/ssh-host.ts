@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { once } from 'node:events';
-import ssh2, { type Connection, type PublicKeyAuthContext, type Server } from 'ssh2';
+import ssh2, { type Connection, type PublicKeyAuthContext, type Server, type ServerChannel } from 'ssh2';
 import { fingerprintSha256, parseKey } from '../keys';
 import { runCommandLine, type CommandContext } from './commands';
 import type { JujuDbMember } from '../juju-db/api';
@@ -9,7 +9,8 @@ import type { JujuDbMember } from '../juju-db/api';
  * One sandbox machine's sshd: an ssh2 server on 127.0.0.1 with the machine's
  * host key, public-key auth for `ubuntu` with the environment key only,
  * `exec` of Quorum's remote command set, and `direct-tcpip` to the machine's
- * juju-db at 127.0.0.1:37017. Nothing else (no shell, pty or sftp).
+ * juju-db at 127.0.0.1:37017 and to its Juju API server at 127.0.0.1:17070.
+ * Nothing else (no shell, pty or sftp).
  *
  * The TCP listener is ours rather than ssh2's so that powering the machine
  * off can both close the port (connections refused) and cut every existing
@@ -25,9 +26,12 @@ export interface SshHostOptions {
   readonly commands: CommandContext;
   /** The member a `direct-tcpip` to port 37017 reaches; undefined on machines without juju-db. */
   readonly jujuDb: () => JujuDbMember | undefined;
+  /** Local port of the machine's Juju API server (what `direct-tcpip` to 17070 reaches); undefined while none serves. */
+  readonly jujuApi?: () => number | undefined;
 }
 
 const JUJU_DB_PORT = 37017;
+const JUJU_API_PORT = 17070;
 const FORWARD_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 
 export class SshHost {
@@ -136,6 +140,7 @@ export class SshHost {
         });
       });
       client.on('tcpip', (accept, reject, info) => {
+        if (FORWARD_HOSTS.has(info.destIP) && info.destPort === JUJU_API_PORT) return this.#forwardToApi(accept, reject);
         const member = this.options.jujuDb();
         if (!FORWARD_HOSTS.has(info.destIP) || info.destPort !== JUJU_DB_PORT || !member || member.status !== 'running') {
           return reject();
@@ -144,6 +149,24 @@ export class SshHost {
         channel.on('error', () => undefined);
         member.acceptStream(channel);
       });
+    });
+  }
+
+  /** Pipes the channel to the local API server, refusing it (as a closed port does) when none serves. */
+  #forwardToApi(accept: () => ServerChannel, reject: () => void): void {
+    const port = this.options.jujuApi?.();
+    if (port === undefined) return reject();
+    const upstream = net.connect({ host: '127.0.0.1', port });
+    upstream.setNoDelay(true);
+    upstream.once('error', () => reject());
+    upstream.once('connect', () => {
+      upstream.removeAllListeners('error');
+      const channel = accept();
+      this.#sockets.add(upstream);
+      upstream.once('close', () => this.#sockets.delete(upstream));
+      channel.on('error', () => upstream.destroy());
+      upstream.on('error', () => channel.destroy());
+      channel.pipe(upstream).pipe(channel);
     });
   }
 
