@@ -31,7 +31,7 @@ export interface HaWiring {
   readonly secrets: SecretRegistry;
   readonly operations: OperationManager;
   readonly environments: Pick<EnvironmentService, 'resolveTarget' | 'get'>;
-  readonly connections: Pick<ConnectionManager, 'open'>;
+  readonly connections: Pick<ConnectionManager, 'open' | 'connection'>;
   readonly topology: HaTopology;
 }
 
@@ -50,6 +50,13 @@ export function credentialFiles(home: string, environments: Pick<EnvironmentServ
 export function registerHa(wiring: HaWiring): { readonly service: HaService; close(): void } {
   const files = credentialFiles(wiring.home, wiring.environments);
   const credentials = new AdminCredentials(wiring.secrets, files);
+  const openConnection = (environmentId: string) => {
+    try {
+      return wiring.connections.connection(environmentId);
+    } catch {
+      return null;
+    }
+  };
   const openApi = async (environmentId: string, login: ApiCredentials, preferred: readonly string[], signal?: AbortSignal): Promise<JujuApiClient> => {
     const target = await wiring.environments.resolveTarget(environmentId);
     const environment = await wiring.environments.get(environmentId);
@@ -59,7 +66,8 @@ export function registerHa(wiring: HaWiring): { readonly service: HaService; clo
     if (envUuid === null) {
       throw new QuorumError('juju-api-error', `Quorum does not know ${environment.name}'s environment UUID, which Juju's API path needs. Use the environment's .jenv (it has "environ-uuid").`);
     }
-    const connection = wiring.connections.open(target);
+    // The connection the topology already reads through, when open: a re-resolved target (the sandbox grew) would replace it.
+    const connection = openConnection(environmentId) ?? wiring.connections.open(target);
     const addresses = [...new Set([...preferred, ...target.stateServers.map((s) => s.address)])];
     const errors: unknown[] = [];
     for (const address of addresses) {
