@@ -50,6 +50,20 @@ describe('sandbox child process', () => {
     await expect(connectSsh(m3.ssh.port, key)).rejects.toThrow(/ECONNREFUSED/);
   });
 
+  it('creates the starting shape asked for (1 state server, no workloads) and reports its .jenv', async () => {
+    const home1 = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-sandbox-shape-'));
+    const one = await launchSandboxProcess({ home: home1, machines: { stateServers: 1, workloads: 0 }, agents: { provisionDelayMs: 500 } });
+    try {
+      const d = await one.describe();
+      expect(d.machines.map((m) => [m.id, m.stateServer])).toEqual([['0', true]]);
+      expect(d.jenvPath).toBe(path.join(home1, 'sandbox', 'environments', 'sandbox.jenv'));
+      expect(await fs.readFile(d.jenvPath!, 'utf8')).toMatch(/^state-servers:\n- 10\.23\.0\.10:17070$/m);
+    } finally {
+      await one.stop();
+      await fs.rm(home1, { recursive: true, force: true });
+    }
+  });
+
   it('exits when its parent dies', async () => {
     // A parent that launches the sandbox, reports the child's pid, then is killed.
     const here = path.dirname(fileURLToPath(import.meta.url));
@@ -127,5 +141,17 @@ describe('npm run sandbox', () => {
     expect(out).toMatch(/--json/);
     expect(out).toMatch(/--reset/);
     expect(out).toMatch(/--scale <MB>/);
+    expect(out).toMatch(/--state-servers <n>/);
+  });
+
+  it('refuses an even number of state servers', async () => {
+    const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cli.ts');
+    const tsx = path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'loader.mjs');
+    const child = spawn(process.execPath, ['--import', tsx, cli, '--state-servers', '2'], { env: { ...process.env, QUORUM_HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(err).toMatch(/--state-servers takes 1, 3, 5 or 7/);
   });
 });

@@ -121,9 +121,12 @@ async function expectScaleUp(n: number, before: readonly string[]): Promise<numb
     const startedAt = seen[firstStarted]!.at - t0;
     expect(startedAt, `machine ${id} started after the provisioning delay`).toBeGreaterThanOrEqual(2_500);
   }
-  // New members joined non-voting first, all of them in one config.
-  expect(seen.some((o) => newIds.every((id) => o.voting.get(id) === false))).toBe(true);
-  // Votes came in pairs: the voter count was never even (2.4 takes both in one reconfig).
+  // New members joined non-voting first; then one reconfig gave both their votes (2.4), or one per
+  // reconfig (the 6.0 profile's one-voter rule), and the voter count seen was never even on 2.4.
+  const lastNonVoting = seen.findLast((o) => newIds.every((id) => o.voting.get(id) === false));
+  expect(lastNonVoting, 'the new members were seen non-voting').toBeDefined();
+  const firstVoting = seen.find((o) => newIds.every((id) => o.voting.get(id) === true))!;
+  expect(firstVoting.version - lastNonVoting!.version).toBe(pairsAtOnce ? 1 : newIds.length);
   if (pairsAtOnce) for (const o of seen) expect(voters(o).length % 2, `voters ${voters(o).join(',')} at v${o.version}`).toBe(1);
   expect(voters(last)).toEqual([...all].sort());
   // The replica set: every member healthy, one primary.
@@ -191,10 +194,14 @@ describe('the sandbox scales like Juju 1.25', () => {
     expect(intentions.demote).toEqual([victim]);
     expect(newIds).toEqual(['6']);
     const seen = await watchUntil((o) => o.voting.get('6') === true && o.hasVote.get('6') === true && o.hasVote.get(victim) === false, 30_000);
-    // The swap: the config that gave 6 its vote took the victim's away (never 6 voters, never 4).
-    for (const o of seen) expect(voters(o)).toHaveLength(5);
-    const swap = seen.find((o) => o.voting.get('6') === true)!;
-    expect(swap.voting.get(victim)).toBe(false);
+    // 6 joined non-voting, then the swap: on 2.4 the config that gave 6 its vote took the victim's
+    // away (never 6 voters, never 4); on 6.0 the two changes are consecutive reconfigs.
+    const joined = seen.findLast((o) => o.voting.get('6') === false && o.voting.get(victim) === true);
+    expect(joined, 'machine 6 was seen as a non-voting member').toBeDefined();
+    const swap = seen.find((o) => o.voting.get('6') === true && o.voting.get(victim) === false)!;
+    expect(swap.version - joined!.version).toBe(pairsAtOnce ? 1 : 2);
+    if (pairsAtOnce) for (const o of seen) expect(voters(o)).toHaveLength(5);
+    expect(voters(seen.at(-1)!)).toHaveLength(5);
   });
 
   it('ensure-availability again removes the failed machine from the state servers, and its member from the set', async () => {
@@ -225,5 +232,24 @@ describe('the sandbox scales like Juju 1.25', () => {
     const one = await (await primary()).client.findOne(MACHINES, { machineid: '1' });
     expect(one?.['life']).toBe(1);
     expect(describeNow().machines.some((m) => m.id === '1')).toBe(true);
+  });
+
+  it('a replacement machine takes a given id (the restore\'s new bootstrap machine): only once the old one is off', async () => {
+    const old = describeNow().machines.find((m) => m.id === '1')!;
+    await expect(sandbox.addMachine({ id: '1', jobs: ['JobHostUnits', 'JobManageEnviron'] })).rejects.toThrow(/still running; power it off/);
+    await sandbox.powerOff('1');
+    const fresh = await sandbox.addMachine({ id: '1', jobs: ['JobHostUnits', 'JobManageEnviron'] });
+    expect(fresh).toMatchObject({ id: '1', address: '10.23.0.11', stateServer: true, powered: true, jujuDb: 'running' });
+    expect(fresh.hostKeyFingerprint).not.toBe(old.hostKeyFingerprint);
+    expect(fresh.instanceId).not.toBe(old.instanceId);
+    expect(describeNow().machines.filter((m) => m.id === '1')).toHaveLength(1);
+    // Its juju-db member runs with no replica-set config (2.4: EMPTYCONFIG; 6.0: NotYetInitialized).
+    const c = await openMemberClient(fresh.ssh.port, key, describeNow().environment.caCertPem, admin, 3_000);
+    try {
+      expect(await isPrimary(c.client)).toBe(false);
+      await expect(c.client.command('admin', { replSetGetStatus: 1 })).rejects.toThrow(/EMPTYCONFIG|no replset config/);
+    } finally {
+      await c.close();
+    }
   });
 });
