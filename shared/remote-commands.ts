@@ -11,6 +11,8 @@
  * (server side).
  */
 
+import { parseRestoreCommand, renderRestoreCommand, type RestoreCommand } from './remote-restore-commands';
+
 /** Services Quorum may control: juju-db and machine agents. */
 export type ServiceName = 'juju-db' | `jujud-machine-${number}` | `jujud-unit-${string}`;
 export type ServiceAction = 'start' | 'stop' | 'status';
@@ -29,11 +31,15 @@ export type RemoteCommand =
   /** stdout: one matching absolute path per line (nothing when none match). */
   | { readonly kind: 'glob'; readonly pattern: string }
   /** stdout: POSIX `df -P -B1` output for the filesystem holding `path`. */
-  | { readonly kind: 'free-space'; readonly path: string };
+  | { readonly kind: 'free-space'; readonly path: string }
+  | RestoreCommand;
 
 export type RemoteCommandKind = RemoteCommand['kind'];
 
-const SAFE_PATH = /^\/[A-Za-z0-9._+@:,=/-]*$/;
+export type { RestoreCommand, RecreateDir } from './remote-restore-commands';
+export { RESTORE_DIRS, MONGORESTORE_PATH, mongorestoreOplogReplay, parseDiskUsage, parseRestoreProbe } from './remote-restore-commands';
+
+export const SAFE_PATH = /^\/[A-Za-z0-9._+@:,=/-]*$/;
 const SAFE_GLOB = /^\/[A-Za-z0-9._+@:,=/*?-]*$/;
 const SERVICE_NAME = /^(juju-db|jujud-machine-\d+|jujud-unit-[a-z][a-z0-9-]*-\d+)$/;
 
@@ -42,7 +48,7 @@ export function shellQuote(arg: string): string {
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-function assertPath(path: string, pattern = SAFE_PATH): void {
+export function assertPath(path: string, pattern = SAFE_PATH): void {
   if (!pattern.test(path) || path.split('/').includes('..')) {
     throw new RangeError(`unsafe remote path: ${JSON.stringify(path)}`);
   }
@@ -82,6 +88,8 @@ export function renderRemoteCommand(cmd: RemoteCommand): string {
     case 'free-space':
       assertPath(cmd.path);
       return `df -P -B1 -- ${shellQuote(cmd.path)}`;
+    default:
+      return renderRestoreCommand(cmd);
   }
 }
 
@@ -119,7 +127,7 @@ export function splitShellWords(line: string): string[] | null {
   return words;
 }
 
-function eq(a: readonly string[], b: readonly string[]): boolean {
+export function eq(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
@@ -151,6 +159,8 @@ export function parseRemoteCommand(line: string): RemoteCommand | null {
       cmd = { kind: 'glob', pattern: w[6]! };
     } else if (w.length === 5 && eq(w.slice(0, 4), ['df', '-P', '-B1', '--'])) {
       cmd = { kind: 'free-space', path: w[4]! };
+    } else {
+      cmd = parseRestoreCommand(w);
     }
     if (!cmd) return null;
     // Re-render: only lines that round-trip exactly are accepted.

@@ -10,6 +10,7 @@ import { assertNever } from '../../../shared/errors';
 import { ConfinedFs, PathEscapeError } from './confined-fs';
 import { globInTree } from './glob';
 import type { MachineServices } from './services';
+import { runRestoreCommand } from './restore-commands';
 
 /**
  * Runs Quorum's remote command set against one machine's tree, answering the
@@ -27,6 +28,12 @@ export interface CommandIo {
 export interface CommandContext {
   readonly fs: ConfinedFs;
   readonly services: MachineServices;
+  /**
+   * Where this machine's juju-db member keeps its files (what `/var/lib/juju/db`
+   * stands for: recreate-dirs and mongorestore act on it). Default: derived
+   * from the tree's place in SandboxLayout (`<sandbox>/juju-db/machine-<id>`).
+   */
+  readonly jujuDbDir?: string;
 }
 
 /** One GNU tar record of zeros: what `tar -cf -` writes when none of its paths exist. */
@@ -65,16 +72,25 @@ export async function runCommand(cmd: RemoteCommand, ctx: CommandContext, io: Co
     }
     case 'free-space':
       return freeSpace(cmd.path, ctx.fs, io);
+    case 'upload-file':
+    case 'make-dir':
+    case 'remove-staging':
+    case 'recreate-dirs':
+    case 'extract-tar':
+    case 'mongorestore':
+    case 'disk-usage':
+    case 'restore-probe':
+      return runRestoreCommand(cmd, ctx, io);
     default:
       return assertNever(cmd, 'remote command');
   }
 }
 
-function errno(err: unknown): string | undefined {
+export function errno(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
 }
 
-const ERRNO_TEXT: Record<string, string> = {
+export const ERRNO_TEXT: Record<string, string> = {
   ENOENT: 'No such file or directory',
   ENOTDIR: 'Not a directory',
   EISDIR: 'Is a directory',
@@ -85,7 +101,7 @@ const ERRNO_TEXT: Record<string, string> = {
 };
 
 /** `<tool>: <path>: <reason>` as coreutils prints it. */
-function failure(io: CommandIo, tool: string, remotePath: string, err: unknown): number {
+export function failure(io: CommandIo, tool: string, remotePath: string, err: unknown): number {
   if (err instanceof PathEscapeError) {
     io.stderr.write(`${tool}: ${err.message}\n`);
     return 1;
@@ -145,7 +161,7 @@ async function writeFile(remotePath: string, mode: number, cfs: ConfinedFs, io: 
  * sink error: the source is the SSH channel, which must survive to carry
  * the exit status. After a sink error the rest of stdin is drained.
  */
-function drainInto(source: Readable, sink: Writable): Promise<void> {
+export function drainInto(source: Readable, sink: Writable): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let done = false;
     const fail = (err: unknown) => {

@@ -35,6 +35,8 @@ function newPid(): number {
 export class MachineServices {
   readonly #agents = new Map<string, Job>();
   #jujuDbPid = newPid();
+  /** Set while an offline tool (mongorestore --dbpath) holds juju-db's data files: mongod cannot start. */
+  #dbPathHolder: string | null = null;
 
   /**
    * @param agents agent job names on this machine (`jujud-machine-N`, `jujud-unit-mysql-0`), all started at boot.
@@ -64,6 +66,24 @@ export class MachineServices {
     return [...(this.jujuDb ? ['juju-db'] : []), ...this.#agents.keys()];
   }
 
+  /** True on state servers (the machine has a juju-db job and the MongoDB tools). */
+  get hasJujuDb(): boolean {
+    return this.jujuDb !== undefined;
+  }
+
+  /**
+   * Take juju-db's data files for an offline tool, as its `mongod.lock`
+   * would: refused while juju-db runs or another tool holds them; while held,
+   * `start juju-db` fails. Returns the release function.
+   */
+  lockDbPath(holder: string): (() => void) | null {
+    if (this.#dbPathHolder !== null || this.isRunning('juju-db')) return null;
+    this.#dbPathHolder = holder;
+    return () => {
+      if (this.#dbPathHolder === holder) this.#dbPathHolder = null;
+    };
+  }
+
   isRunning(name: string): boolean {
     if (name === 'juju-db') return this.jujuDb?.isRunning() ?? false;
     return this.#agents.get(name)?.running ?? false;
@@ -83,6 +103,7 @@ export class MachineServices {
   async #runJujuDb(db: JujuDbControl, action: 'start' | 'stop' | 'status'): Promise<ServiceResult> {
     return this.#transition('juju-db', action, db.isRunning(), this.#jujuDbPid, async (running) => {
       if (running) {
+        if (this.#dbPathHolder !== null) throw new Error(`data files locked by ${this.#dbPathHolder}`);
         await db.start();
         this.#jujuDbPid = newPid();
       } else {

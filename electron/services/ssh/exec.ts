@@ -240,6 +240,19 @@ function describeCommand(command: RemoteCommand): string {
       return 'tar-in';
     case 'service':
       return `service ${command.service} ${command.action}`;
+    case 'upload-file':
+    case 'make-dir':
+    case 'remove-staging':
+    case 'disk-usage':
+      return `${command.kind} ${command.path}`;
+    case 'recreate-dirs':
+      return `recreate-dirs ${command.dirs.map((d) => d.path).join(', ')}`;
+    case 'extract-tar':
+      return `extract-tar of ${command.archive} into ${command.dir}`;
+    case 'mongorestore':
+      return `mongorestore of ${command.dump}${command.oplogReplay ? ' (with --oplogReplay)' : ''}`;
+    case 'restore-probe':
+      return `restore-probe of ${command.dataDir}`;
     default:
       return assertNever(command, 'remote command');
   }
