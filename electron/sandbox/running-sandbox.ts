@@ -98,6 +98,7 @@ export class RunningSandbox implements Sandbox {
           const m = this.#machine(id);
           m.record.provisioning = undefined;
           if (m.powered) await startAgents(m);
+          await m.reconcileApi();
           this.presence.reconcile();
           this.agents.reconcile();
           await this.#save();
@@ -180,7 +181,10 @@ export class RunningSandbox implements Sandbox {
       const m = this.#machine(id);
       if (m.powered) return;
       await m.powerOn(false);
-      if (m.record.provisioning) await stopAgentsOf(m);
+      if (m.record.provisioning) {
+        await stopAgentsOf(m);
+        await m.reconcileApi();
+      }
       this.presence.reconcile();
       this.agents.reconcile();
       await this.#save();

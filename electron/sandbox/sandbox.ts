@@ -166,7 +166,12 @@ export async function startSandbox(options: StartSandboxOptions, deps: SandboxDe
     }
     await Promise.all([...machines.values()].filter((m) => m.powered).map((m) => m.powerOn(true)));
     // A machine the provisioner was starting when the sandbox stopped: its agent is not up yet (the provisioner finishes it).
-    await Promise.all([...machines.values()].filter((m) => m.record.provisioning).map((m) => stopAgents(m)));
+    await Promise.all(
+      [...machines.values()].filter((m) => m.record.provisioning).map(async (m) => {
+        await stopAgents(m);
+        await m.reconcileApi();
+      }),
+    );
     phase('start');
 
     const auth: MemberAuth = { username: 'admin', password: env.adminPassword, caPem: keys.caCertPem };

@@ -66,7 +66,10 @@ export async function launchMachine(ctx: MachineContext, record: MachineRecord, 
       cluster: ctx.cluster,
     });
     await machine.powerOn(true);
-    if (!agentRunning) await stopAgents(machine);
+    if (!agentRunning) {
+      await stopAgents(machine);
+      await machine.reconcileApi(); // no agent, no API server
+    }
     ctx.machines.set(record.id, machine);
     return machine;
   } catch (err) {

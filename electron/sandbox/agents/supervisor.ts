@@ -33,7 +33,7 @@ const RECONCILE_MS = 500;
 
 export class SandboxAgents {
   readonly jenv: JenvWriter;
-  readonly #peergroupers = new Map<string, Peergrouper>();
+  readonly #peergroupers = new Map<string, { readonly worker: Peergrouper; readonly machine: SandboxMachine }>();
   #provisioner: Provisioner | null = null;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -74,12 +74,13 @@ export class SandboxAgents {
     for (const m of this.deps.machines()) {
       if (m.stateServer && m.powered && m.isRunning(`jujud-${machineTag(m.id)}`)) wanted.set(m.id, m);
     }
-    for (const [id, pg] of this.#peergroupers) {
+    for (const [id, { worker, machine }] of this.#peergroupers) {
       if (wanted.has(id)) continue;
       this.#peergroupers.delete(id);
-      void pg.stop();
-      // The API engineer's hook goes here: the machine agent stopped, so its API server stops too
-      // (e.g. `machine.stopJujuApiServer?.()`, beside this peergrouper).
+      void worker.stop();
+      // The machine agent stopped: its API server goes with its peergrouper (the machine also
+      // reconciles it every second; this makes it prompt).
+      void machine.reconcileApi().catch(() => undefined);
     }
     for (const [id, machine] of wanted) {
       if (this.#peergroupers.has(id)) continue;
@@ -87,20 +88,17 @@ export class SandboxAgents {
         id,
         {
           envUuid: this.deps.env.uuid,
-          memberPort: (mid) => {
-            const member = machine.id === mid ? machine.member : undefined;
-            return member?.status === 'running' ? member.port : 0;
-          },
+          memberPort: () => (machine.member?.status === 'running' ? machine.member.port : 0),
           onApiHostPorts: (hostPorts) => void this.#published(hostPorts),
           log: this.deps.log,
         },
         this.deps.auth,
         { intervalMs: this.deps.options?.peergrouperIntervalMs },
       );
-      this.#peergroupers.set(id, pg);
+      this.#peergroupers.set(id, { worker: pg, machine });
       pg.start();
-      // The API engineer's hook goes here: the machine agent runs, so its API server runs too
-      // (e.g. `machine.startJujuApiServer?.()`, beside this peergrouper).
+      // The machine agent runs: so does its API server (juju-api/, started by the machine's reconcile).
+      void machine.reconcileApi().catch(() => undefined);
     }
   }
 
@@ -124,6 +122,6 @@ export class SandboxAgents {
     clearInterval(this.#timer);
     const pgs = [...this.#peergroupers.values()];
     this.#peergroupers.clear();
-    await Promise.all([this.#provisioner?.stop(), ...pgs.map((pg) => pg.stop())]);
+    await Promise.all([this.#provisioner?.stop(), ...pgs.map((pg) => pg.worker.stop())]);
   }
 }
