@@ -12,7 +12,8 @@ import ssh2 from 'ssh2';
 import * as tar from 'tar';
 import { QuorumError } from '../../../shared/errors';
 import { SecretRegistry } from '../../../shared/redact';
-import { parseDfAvailable } from '../../../shared/remote-commands';
+import { createHash } from 'node:crypto';
+import { MONGORESTORE_PATH, parseDfAvailable, parseDiskUsage, parseRestoreProbe } from '../../../shared/remote-commands';
 import { fingerprintOf } from './known-hosts';
 import { KnownHostsStore } from './known-hosts-store';
 import { loadPrivateKey } from './private-key';
@@ -28,6 +29,14 @@ import { SshClient } from './ssh-client';
 const run = promisify(execFile);
 const USER = 'quorum-ssh-test';
 const SUDOERS = `/etc/sudoers.d/${USER}`;
+/**
+ * No mongod or mongorestore exists on this machine, so a stub stands in for
+ * Juju's `/usr/lib/juju/bin/mongorestore`: it records its arguments and
+ * prints progress lines, proving the exact command line Juju's restore runs.
+ * Installed only where nothing is (removed afterwards with what it created).
+ */
+const STUB_DIR = path.dirname(MONGORESTORE_PATH);
+let stubCreated: string | null = null;
 
 let dir: string;
 let sshd: ChildProcess;
@@ -127,6 +136,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ssh?.close();
+  if (stubCreated) await fs.rm(stubCreated, { recursive: true, force: true });
   if (sshd && sshd.exitCode === null) {
     sshd.kill('SIGTERM');
     await once(sshd, 'exit');
@@ -221,5 +231,103 @@ describe('remote command set against OpenSSH', () => {
     const restored = path.join(dir, 'restored/server.pem');
     expect(await fs.readFile(restored, 'utf8')).toBe('PEM');
     expect((await fs.stat(restored)).mode & 0o777).toBe(0o600);
+  });
+
+  it('upload-file writes the exact bytes atomically, and refuses a short or different stream', async () => {
+    const target = path.join(dir, 'upload/juju-backup.tgz');
+    await fs.mkdir(path.dirname(target));
+    const data = Buffer.alloc(300_000, 3);
+    const sha1 = createHash('sha1').update(data).digest('hex');
+    await ssh.run({ kind: 'upload-file', path: target, mode: 0o600, size: data.length, sha1 }, { stdin: data });
+    expect((await fs.readFile(target)).equals(data)).toBe(true);
+    expect((await fs.stat(target)).mode & 0o777).toBe(0o600);
+    expect((await fs.stat(target)).uid).toBe(0);
+    const short = await ssh
+      .run({ kind: 'upload-file', path: `${target}.2`, mode: 0o600, size: data.length, sha1 }, { stdin: data.subarray(1) })
+      .catch((e: unknown) => e as QuorumError);
+    expect((short as QuorumError).code).toBe('remote-command-failed');
+    expect((short as QuorumError).message).toContain(`received ${data.length - 1} bytes, expected ${data.length}`);
+    const other = await ssh
+      .run({ kind: 'upload-file', path: `${target}.3`, mode: 0o600, size: data.length, sha1: '0'.repeat(40) }, { stdin: data })
+      .catch((e: unknown) => e as QuorumError);
+    expect((other as QuorumError).message).toContain(`SHA-1 ${sha1}, expected ${'0'.repeat(40)}`);
+    expect(await fs.readdir(path.dirname(target))).toEqual(['juju-backup.tgz']);
+  });
+
+  it('make-dir, extract-tar (gzip and plain), disk-usage and remove-staging', async () => {
+    const stage = path.join(dir, 'quorum-stage');
+    await ssh.run({ kind: 'make-dir', path: stage, mode: 0o700 });
+    expect((await fs.stat(stage)).mode & 0o777).toBe(0o700);
+    const src = path.join(dir, 'archive-src');
+    await fs.mkdir(path.join(src, 'juju-backup/dump/juju'), { recursive: true });
+    await fs.writeFile(path.join(src, 'juju-backup/dump/juju/machines.bson'), Buffer.alloc(5000, 1));
+    await fs.mkdir(path.join(src, 'root/var/lib/juju'), { recursive: true });
+    await fs.writeFile(path.join(src, 'root/var/lib/juju/server.pem'), 'PEM', { mode: 0o600 });
+    await tar.c({ gzip: true, cwd: src, file: path.join(dir, 'b.tgz') }, ['juju-backup']);
+    await tar.c({ cwd: path.join(src, 'root'), file: path.join(stage, 'root.tar'), portable: false }, ['var']);
+    await ssh.run({ kind: 'extract-tar', archive: path.join(dir, 'b.tgz'), dir: stage, gzip: true });
+    expect((await fs.stat(path.join(stage, 'juju-backup/dump/juju/machines.bson'))).size).toBe(5000);
+    const into = path.join(dir, 'root-target');
+    await fs.mkdir(into);
+    await ssh.run({ kind: 'extract-tar', archive: path.join(stage, 'root.tar'), dir: into, gzip: false });
+    expect((await fs.stat(path.join(into, 'var/lib/juju/server.pem'))).mode & 0o777).toBe(0o600);
+    const notGzip = await ssh.run({ kind: 'extract-tar', archive: path.join(stage, 'root.tar'), dir: into, gzip: true }).catch((e: unknown) => e as QuorumError);
+    expect((notGzip as QuorumError).code).toBe('remote-command-failed');
+    expect(parseDiskUsage((await ssh.run({ kind: 'disk-usage', path: stage })).toString())).toBeGreaterThanOrEqual(5000);
+    await ssh.run({ kind: 'remove-staging', path: stage });
+    await expect(fs.stat(stage)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('mongorestore runs Juju mongorestore with its arguments per version, streaming its output (stub binary)', async () => {
+    const exists = await fs.stat(MONGORESTORE_PATH).catch(() => null);
+    if (exists) throw new Error(`${MONGORESTORE_PATH} exists on this machine; this test only runs where it can install a stub`);
+    let top = STUB_DIR;
+    while (!(await fs.stat(path.dirname(top)).catch(() => null))) top = path.dirname(top);
+    if (!(await fs.stat(top).catch(() => null))) stubCreated = top;
+    await fs.mkdir(STUB_DIR, { recursive: true });
+    const argvFile = path.join(dir, 'mongorestore.argv');
+    await fs.writeFile(
+      MONGORESTORE_PATH,
+      `#!/bin/sh\nif [ "$1" = --version ]; then echo "mongorestore version 2.4.9"; exit 0; fi\nprintf '%s\\n' "$(id -u)" "$@" > ${argvFile}\necho "going into namespace [juju.machines]"\necho "3 objects found"\n`,
+      { mode: 0o755 },
+    );
+    for (const oplogReplay of [true, false]) {
+      const { stdout, exit } = await ssh.exec({ kind: 'mongorestore', dbpath: '/var/lib/juju/db', dump: path.join(dir, 'dump'), oplogReplay });
+      let out = '';
+      stdout.on('data', (c: Buffer) => (out += c.toString()));
+      expect((await exit).code).toBe(0);
+      expect(out).toBe('going into namespace [juju.machines]\n3 objects found\n');
+      const argv = (await fs.readFile(argvFile, 'utf8')).trim().split('\n');
+      expect(argv).toEqual(['0', '--drop', '--journal', ...(oplogReplay ? ['--oplogReplay'] : []), '--dbpath', '/var/lib/juju/db', path.join(dir, 'dump')]);
+    }
+    await fs.writeFile(path.join(dir, 'tree/var/lib/juju/tools/1.25.6-trusty-amd64/downloaded-tools.txt'), '{"version":"1.25.6-trusty-amd64","size":200000}\n');
+    const probe = parseRestoreProbe((await ssh.run({ kind: 'restore-probe', dataDir: path.join(dir, 'tree/var/lib/juju') })).toString());
+    expect(probe.tools).toEqual([
+      { path: path.join(dir, 'tree/var/lib/juju/tools/1.25.6-trusty-amd64/downloaded-tools.txt'), version: '1.25.6-trusty-amd64' },
+      { path: path.join(dir, 'tree/var/lib/juju/tools/machine-7/downloaded-tools.txt'), version: '1.25.6-trusty-amd64' },
+    ]);
+    expect(probe.mongorestore).toEqual({ path: MONGORESTORE_PATH, version: 'mongorestore version 2.4.9' });
+  });
+
+  it('recreate-dirs removes Juju folders and makes them again with mode and owner', async () => {
+    const lib = path.join(dir, 'tree/var/lib/juju');
+    const log = path.join(dir, 'tree/var/log/juju');
+    await fs.mkdir(log, { recursive: true });
+    await fs.writeFile(path.join(log, 'all-machines.log'), 'x');
+    await ssh.run({
+      kind: 'recreate-dirs',
+      dirs: [
+        { path: lib, mode: 0o755, owner: 'root:root' },
+        { path: `${lib}/db`, mode: 0o700, owner: 'root:root' },
+        { path: log, mode: 0o750, owner: `${USER}:${USER}` },
+      ],
+    });
+    expect((await fs.readdir(lib)).sort()).toEqual(['db']);
+    expect((await fs.stat(`${lib}/db`)).mode & 0o777).toBe(0o700);
+    expect(await fs.readdir(log)).toEqual([]);
+    const st = await fs.stat(log);
+    expect(st.mode & 0o777).toBe(0o750);
+    const { stdout } = await run('id', ['-u', USER]);
+    expect(st.uid).toBe(Number(stdout.trim()));
   });
 });
