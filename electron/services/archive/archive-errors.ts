@@ -18,6 +18,9 @@ export function describeReadFailure(error: unknown): string {
   const code = e?.code ?? '';
   const message = e?.message ?? String(error);
   if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(message)) return 'the file is truncated (the gzip stream ends early)';
+  if (/incorrect data check/i.test(message)) return 'the gzip data is corrupt (its CRC-32 does not match)';
+  if (/incorrect length check/i.test(message)) return 'the gzip data is corrupt (its recorded length does not match)';
+  if (/checksum failure/i.test(message)) return 'a tar header is damaged (its checksum does not match)';
   if (code === 'Z_DATA_ERROR' || /incorrect header check|invalid (block type|distance|stored block|code)/i.test(message)) {
     return 'the gzip data is corrupt';
   }

@@ -7,13 +7,15 @@ import zlib from 'node:zlib';
 import * as tar from 'tar';
 import { backupIdFor, CHECKSUM_FORMAT, parseArchiveMetadataJson, type BackupMetadata } from '../../../shared/backups/metadata';
 import { describeReadFailure, invalidArchive } from './archive-errors';
-import { assertGzip, unsafeReason } from './archive-checks';
-import { DUMP_DIR, METADATA_ENTRY, OPLOG_ENTRY, ROOT_TAR_ENTRY } from './juju-archive';
+import { assertGzip } from './archive-checks';
+import { MAX_METADATA_BYTES, normaliseMember, scanArchive } from './archive-scan';
+import { METADATA_ENTRY } from './juju-archive';
 
 /**
  * The project's one archive reader: inspects a Juju backup without
  * extracting it, verifies its checksum as a stream, and extracts it safely.
- * Backups (list, verify, upload) and restore both use it.
+ * Backups (list, verify, upload) and restore both use it; the streaming pass
+ * itself is `scanArchive` (archive-scan.ts).
  */
 
 export interface ReadOptions {
@@ -56,8 +58,6 @@ export interface ArchiveInspection {
   readonly unsafeMembers: readonly string[];
 }
 
-const MAX_LISTED = 20_000;
-const MAX_METADATA_BYTES = 1024 * 1024;
 
 function readFileWithHash(file: string, size: number, options: ReadOptions): { stream: Readable; digest: () => string } {
   const hash = crypto.createHash('sha1');
@@ -113,158 +113,60 @@ function feedParser(source: Readable, parser: tar.Parser): Promise<void> {
   });
 }
 
-function normaliseMember(p: string): string {
-  return p.replace(/^\.\//, '');
-}
-
 /**
- * Reads a whole archive once: checksum, entry list, `metadata.json`, the dump
- * layout and `root.tar`'s members. Nothing is written to disk.
+ * Reads a whole archive once (`scanArchive`): checksum, entry list,
+ * `metadata.json`, the dump layout and `root.tar`'s members. Nothing is
+ * written to disk. Lenient where listing a library must be (unsafe members
+ * are reported, not refused; a dump's BSON is not judged); restore's
+ * `inspectBackup` is the strict reading of the same scan.
  */
 export async function inspectArchive(file: string, options: ReadOptions = {}): Promise<ArchiveInspection> {
   const name = path.basename(file);
-  const size = await assertGzip(file);
-  const st = await stat(file);
-  const { stream, digest } = readFileWithHash(file, size, options);
-  const entries: ArchiveMember[] = [];
-  const unsafe: string[] = [];
-  const rootMembers: ArchiveMember[] = [];
-  let rootCount = 0;
-  let rootPresent = false;
-  let rootError: unknown = null;
-  let metadataText: string | null = null;
-  let oplogBytes: number | null = null;
-  const dbs = new Map<string, Map<string, { bson: number; meta: boolean }>>();
-  const innerDone: Array<Promise<void>> = [];
-
-  const parser = new tar.Parser({
-    strict: true,
-    onReadEntry: (entry) => {
-      const p = normaliseMember(entry.path);
-      if (entries.length < MAX_LISTED) entries.push({ path: p, type: entry.type, size: entry.size });
-      const reason = unsafeReason(entry.path, entry.type, entry.linkpath);
-      if (reason) unsafe.push(`${p} (${reason})`);
-      if (p === METADATA_ENTRY && entry.type === 'File') {
-        const parts: Buffer[] = [];
-        let n = 0;
-        entry.on('data', (c: Buffer) => {
-          n += c.length;
-          if (n <= MAX_METADATA_BYTES) parts.push(c);
-        });
-        entry.on('end', () => {
-          metadataText = Buffer.concat(parts).toString('utf8');
-        });
-        return;
-      }
-      if (p === ROOT_TAR_ENTRY && entry.type === 'File') {
-        rootPresent = true;
-        const inner = new tar.Parser({
-          strict: true,
-          onReadEntry: (m) => {
-            rootCount++;
-            if (rootMembers.length < MAX_LISTED) rootMembers.push({ path: normaliseMember(m.path), type: m.type, size: m.size });
-            const r = unsafeReason(m.path, m.type, m.linkpath);
-            if (r) unsafe.push(`root.tar:${m.path} (${r})`);
-            m.resume();
-          },
-        });
-        innerDone.push(
-          new Promise<void>((resolve) => {
-            inner.on('error', (e: unknown) => {
-              rootError = e;
-              resolve();
-            });
-            inner.on('close', () => resolve());
-          }),
-        );
-        entry.on('data', (c: Buffer) => {
-          if (rootError === null && !inner.write(c)) {
-            entry.pause();
-            inner.once('drain', () => entry.resume());
-          }
-        });
-        entry.on('end', () => inner.end());
-        return;
-      }
-      if (p === OPLOG_ENTRY) oplogBytes = entry.size;
-      else if (p.startsWith(`${DUMP_DIR}/`) && entry.type === 'File') {
-        const rest = p.slice(DUMP_DIR.length + 1).split('/');
-        if (rest.length === 2) {
-          const [db, fileName] = rest as [string, string];
-          const colls = dbs.get(db) ?? new Map<string, { bson: number; meta: boolean }>();
-          dbs.set(db, colls);
-          if (fileName.endsWith('.metadata.json')) {
-            const c = fileName.slice(0, -'.metadata.json'.length);
-            const rec = colls.get(c) ?? { bson: 0, meta: false };
-            colls.set(c, { ...rec, meta: true });
-          } else if (fileName.endsWith('.bson')) {
-            const c = fileName.slice(0, -'.bson'.length);
-            const rec = colls.get(c) ?? { bson: 0, meta: false };
-            colls.set(c, { ...rec, bson: entry.size });
-          }
-        }
-      }
-      entry.resume();
-    },
-  });
-
-  let sawEntry = false;
-  parser.on('entry', () => {
-    sawEntry = true;
-  });
-  const gunzip = zlib.createGunzip();
-  stream.on('error', (e) => gunzip.destroy(e));
-  stream.pipe(gunzip);
-  try {
-    await feedParser(gunzip, parser);
-    await Promise.all(innerDone);
-    // Read to the end of the file so the checksum covers every byte.
-    if (!stream.readableEnded) for await (const _c of stream) void _c;
-  } catch (error) {
-    options.signal?.throwIfAborted();
-    throw invalidArchive(name, describeReadFailure(error), error);
+  const st = await stat(file).catch(() => null);
+  const scan = await scanArchive(file, options);
+  if (scan.entryCount === 0) throw invalidArchive(name, 'the contents are not a valid tar archive');
+  if (scan.metadataText === null) {
+    throw invalidArchive(name, scan.metadataBytes > MAX_METADATA_BYTES ? `${METADATA_ENTRY} is too large to be Juju's` : `there is no ${METADATA_ENTRY} (not a Juju 1.21+ backup)`);
   }
-  options.signal?.throwIfAborted();
-  if (entries.length === 0 && !sawEntry) throw invalidArchive(name, 'the contents are not a valid tar archive');
-  if (metadataText === null) throw invalidArchive(name, `there is no ${METADATA_ENTRY} (not a Juju 1.21+ backup)`);
   let archiveMetadata: BackupMetadata;
   try {
-    archiveMetadata = parseArchiveMetadataJson(metadataText);
+    archiveMetadata = parseArchiveMetadataJson(scan.metadataText);
   } catch (error) {
     throw invalidArchive(name, `metadata.json is unreadable: ${(error as Error).message}`, error);
   }
-  if (rootError !== null) throw invalidArchive(name, `root.tar is damaged: ${describeReadFailure(rootError)}`, rootError);
-  const checksum = digest();
-  const finished = (st.ctime.getTime() > 0 ? st.ctime : st.mtime).toISOString();
+  if (scan.rootTar.error !== null) throw invalidArchive(name, `root.tar is damaged: ${describeReadFailure(scan.rootTar.error)}`, scan.rootTar.error);
+  const when = st ?? { ctime: new Date(), mtime: new Date() };
+  const finished = (when.ctime.getTime() > 0 ? when.ctime : when.mtime).toISOString();
   const started = archiveMetadata.started;
   const metadata: BackupMetadata = {
     ...archiveMetadata,
     id: started === null ? '' : backupIdFor(new Date(started), archiveMetadata.environment),
-    checksum,
+    checksum: scan.checksum,
     checksumFormat: CHECKSUM_FORMAT,
-    size,
+    size: scan.size,
     stored: null,
     finished: archiveMetadata.finished ?? finished,
   };
+  const dbs = new Map<string, DumpCollectionInfo[]>();
+  for (const c of scan.collections) {
+    const list = dbs.get(c.db) ?? [];
+    dbs.set(c.db, list);
+    list.push({ name: c.name, bsonBytes: c.bson?.bytes ?? 0, hasMetadata: c.metadata !== null || c.metadataProblem !== null });
+  }
   const databases: DumpDatabaseInfo[] = [...dbs.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([db, colls]) => ({
-      name: db,
-      collections: [...colls.entries()]
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([c, r]) => ({ name: c, bsonBytes: r.bson, hasMetadata: r.meta })),
-    }));
+    .map(([db, colls]) => ({ name: db, collections: [...colls].sort((a, b) => a.name.localeCompare(b.name)) }));
   return {
     file,
-    size,
-    checksum,
+    size: scan.size,
+    checksum: scan.checksum,
     archiveMetadata,
     metadata,
-    entries,
+    entries: scan.entries,
     databases,
-    oplogBytes,
-    rootTar: { present: rootPresent, members: rootMembers, memberCount: rootCount },
-    unsafeMembers: unsafe,
+    oplogBytes: scan.oplog?.bytes ?? null,
+    rootTar: { present: scan.rootTar.present, members: scan.rootTar.members, memberCount: scan.rootTar.memberCount },
+    unsafeMembers: scan.unsafe,
   };
 }
 
@@ -331,3 +233,4 @@ export async function readArchiveMetadata(file: string): Promise<BackupMetadata>
 
 export { extractArchive, extractTarStream, type ExtractResult } from './safe-extract';
 export { unsafeReason } from './archive-checks';
+export { scanArchive, type ArchiveScan, type ScannedCollection, type ScannedMember } from './archive-scan';
