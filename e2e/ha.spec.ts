@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { writeJujuHome } from './fixtures/juju-home';
 import { startQuorumHost } from './fixtures/quorum-host';
-import { createSandbox } from './fixtures/sandbox-shape';
+import { createSandbox, type SandboxShape } from './fixtures/sandbox-shape';
 import { expect, test as base } from './fixtures/test';
 
 /**
@@ -21,21 +21,28 @@ interface LongTask {
   readonly duration: number;
 }
 
-declare global {
-  interface Window {
-    __quorumLongTasks?: LongTask[];
-  }
+/** Installed before the page loads: every long task (over 50 ms) of the renderer's main thread, in `__quorumLongTasks`. */
+const LONG_TASK_OBSERVER = `
+  window.__quorumLongTasks = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) window.__quorumLongTasks.push({ start: entry.startTime, duration: entry.duration });
+  }).observe({ type: 'longtask', buffered: true });
+`;
+
+async function longTasks(page: Page): Promise<LongTask[]> {
+  return (await page.evaluate('window.__quorumLongTasks ?? []')) as LongTask[];
 }
 
-const test = base.extend({
-  // The standard host, over a sandbox created beforehand with one state server.
-  // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring pattern
-  quorum: async ({}, use, testInfo) => {
+const test = base.extend<{ sandboxShape: SandboxShape }>({
+  /** The shape the sandbox is created with before the host starts (a describe may `test.use` another). */
+  sandboxShape: [{ stateServers: 1, workloads: 2 }, { option: true }],
+  // The standard host, over a sandbox created beforehand with that shape.
+  quorum: async ({ sandboxShape }, use, testInfo) => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'quorum-e2e-ha-'));
     const quorumHome = path.join(dir, 'quorum-home');
     const jujuHome = path.join(dir, 'juju-home');
     await writeJujuHome(jujuHome);
-    await createSandbox(quorumHome, { stateServers: 1, workloads: 2 });
+    await createSandbox(quorumHome, sandboxShape);
     const host = await startQuorumHost({ quorumHome, jujuHome });
     try {
       await use({ ...host, quorumHome, jujuHome });
@@ -48,13 +55,7 @@ const test = base.extend({
     }
   },
   page: async ({ page }, use) => {
-    await page.addInitScript(() => {
-      const tasks: LongTask[] = [];
-      window.__quorumLongTasks = tasks;
-      new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) tasks.push({ start: entry.startTime, duration: entry.duration });
-      }).observe({ type: 'longtask', buffered: true });
-    });
+    await page.addInitScript({ content: LONG_TASK_OBSERVER });
     await use(page);
   },
 });
@@ -112,7 +113,7 @@ test.describe('high availability of the sandbox', () => {
     await page.getByRole('button', { name: 'Apply…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Apply this plan?' });
     await expect(dialog.getByRole('listitem')).toHaveText(['maintaining machines: 0', 'adding machines: 3, 4']);
-    const appliedAt = await page.evaluate(() => performance.now());
+    const appliedAt = (await page.evaluate('performance.now()')) as number;
     const started = Date.now();
     await dialog.getByRole('button', { name: 'Apply', exact: true }).click();
     await expect(slider).toHaveAttribute('aria-disabled', 'true', { timeout: 10_000 });
@@ -136,7 +137,7 @@ test.describe('high availability of the sandbox', () => {
     await expect(stops.getByRole('listitem').first()).toContainText('cannot reduce state server count');
     await expect(page.getByText(/Every wanted vote held \d+\.\d s after Apply\./)).toBeVisible();
 
-    const all = await page.evaluate(() => window.__quorumLongTasks ?? []);
+    const all = await longTasks(page);
     const tasks = all.filter((t) => t.start >= appliedAt);
     const longest = (list: readonly LongTask[]) => list.reduce((max, t) => Math.max(max, t.duration), 0).toFixed(0);
     const note =

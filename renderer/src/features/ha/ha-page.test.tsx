@@ -260,7 +260,7 @@ describe('HA page: failed state servers, quorum loss, shrinking', () => {
     api.setMachines([server('0'), server('1'), { ...worker('2'), available: false, agentState: 'down' }, worker('3'), server('4')]);
     const step3 = await screen.findByRole('listitem', { name: 'Step 3: Remove the failed machines' });
     await waitFor(() => expect(step3.getAttribute('aria-current')).toBe('step'));
-    fireEvent.click(within(step3).getByRole('checkbox', { name: /--force/ }));
+    expect(within(step3).getByRole('checkbox', { name: /--force/ })).toHaveProperty('checked', true);
     fireEvent.click(within(step3).getByRole('button', { name: 'Run step 3' }));
     const dialog = screen.getByRole('dialog', { name: 'Run step 3?' });
     expect(dialog.textContent).toContain('juju remove-machine --force 2');

@@ -85,7 +85,7 @@ function HaContent({ environmentId }: { environmentId: string }) {
   return (
     <div className="ha-page">
       <QuorumBanner />
-      <p className="ha-sentence">{status.sentence}</p>
+      {status.sentence !== status.quorum?.sentence ? <p className="ha-sentence">{status.sentence}</p> : null}
       {status.factsError !== null ? <HaError error={status.factsError} context="Reading the state servers" /> : null}
       {status.facts === 'stale' ? <p className="notice">Last known facts: no state server can be reached right now. Quorum keeps trying.</p> : null}
       {status.quorumLost ? (

@@ -7,10 +7,10 @@ import { changeLabel, survivesText } from './plan-model';
  * servers before and right after the call, and the failures each shape
  * survives once every wanted vote is held.
  */
-export function PlanPreview({ preview, votingBefore, previewing }: { preview: HaPreview; votingBefore: number; previewing: boolean }) {
+export function PlanPreview({ preview, previewing, applying }: { preview: HaPreview; previewing: boolean; applying: boolean }) {
   return (
     <section className="ha-preview" aria-labelledby="ha-preview-title" aria-busy={previewing || undefined}>
-      <h2 id="ha-preview-title">Plan</h2>
+      <h2 id="ha-preview-title">{applying ? 'Plan being applied' : 'Plan'}</h2>
       {preview.error !== null ? (
         <div className="notice notice-error" role="alert">
           <p className="notice-title">Juju would refuse this change</p>
@@ -20,7 +20,7 @@ export function PlanPreview({ preview, votingBefore, previewing }: { preview: Ha
       ) : (
         <ReportLines lines={preview.lines} label="Juju's plan" empty="Nothing to do: the state servers already have this shape (Juju prints nothing)." />
       )}
-      {preview.error === null ? <BeforeAfter preview={preview} votingBefore={votingBefore} /> : null}
+      {preview.error === null ? <BeforeAfter preview={preview} /> : null}
     </section>
   );
 }
@@ -37,8 +37,14 @@ export function ReportLines({ lines, label, empty }: { lines: readonly string[];
   );
 }
 
-function BeforeAfter({ preview, votingBefore }: { preview: HaPreview; votingBefore: number }) {
-  const desired = preview.desired ?? votingBefore;
+/** State servers that want a vote in a map (what Juju's `votingMachineIds` holds). */
+function wantingVote(entries: readonly MapEntry[]): number {
+  return entries.filter((e) => e.voteStatus === 'has-vote' || e.voteStatus === 'adding-vote').length;
+}
+
+function BeforeAfter({ preview }: { preview: HaPreview }) {
+  const votingBefore = wantingVote(preview.before);
+  const desired = preview.desired ?? wantingVote(preview.after);
   return (
     <div className="ha-before-after">
       <MapRow title="Now" entries={preview.before} survives={`${votingBefore} voting — ${survivesText(votingBefore)}`} />
@@ -67,7 +73,7 @@ function MapRow({ title, entries, survives }: { title: string; entries: readonly
 function MapChip({ entry }: { entry: MapEntry }) {
   const change = changeLabel(entry);
   const name = entry.isNew ? `New machine (${entry.machineId}?)` : `Machine ${entry.machineId}`;
-  const classes = ['ha-chip', entry.isNew ? 'is-new' : '', entry.available ? '' : 'is-down', entry.change === 'remove' || entry.change === 'demote' ? 'is-leaving' : '']
+  const classes = ['ha-chip', entry.isNew ? 'is-new' : '', entry.available || entry.isNew ? '' : 'is-down', entry.change === 'remove' || entry.change === 'demote' ? 'is-leaving' : '']
     .filter(Boolean)
     .join(' ');
   return (

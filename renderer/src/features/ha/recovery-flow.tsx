@@ -103,7 +103,8 @@ function StepAction({ step, plan }: { step: 1 | 2 | 3; plan: RecoveryPlan }) {
     return id !== null && s.operations.byId[id]?.state === 'running';
   });
   const [confirming, setConfirming] = useState(false);
-  const [force, setForce] = useState(false);
+  // The failed machines' agents are down: without --force Juju leaves them dying.
+  const [force, setForce] = useState(true);
   const forceId = useId();
   const blocked = plan.waitFor !== null || running;
 

@@ -74,9 +74,9 @@ export function ScalePanel({ environmentId, status, running }: { environmentId: 
       <HaOptions form={form} candidates={placementCandidates} defaultSeries={defaultSeries} disabled={running} onChange={setForm} />
       {previewError !== null && previewKey === key ? <HaError error={previewError} context="Plan" /> : null}
       {current !== null ? (
-        <PlanPreview preview={current} votingBefore={status.votingCount} previewing={previewing} />
+        <PlanPreview preview={current} previewing={previewing && !running} applying={running} />
       ) : preview !== null && !running ? (
-        <PlanPreview preview={preview} votingBefore={status.votingCount} previewing />
+        <PlanPreview preview={preview} previewing applying={false} />
       ) : null}
       {!running ? (
         <ApplyControls
