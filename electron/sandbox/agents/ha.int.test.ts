@@ -252,4 +252,23 @@ describe('the sandbox scales like Juju 1.25', () => {
       await c.close();
     }
   });
+
+  it('a machine still being provisioned when the sandbox stops finishes its start after a restart', async () => {
+    await current?.client.close();
+    current = null;
+    await sandbox.stop();
+    sandbox = await startSandbox({ home, agents: { provisionDelayMs: 60_000 } });
+    const { newIds } = await writeEa(7);
+    expect(newIds).toHaveLength(2);
+    await eventually(async () => (newIds.every((id) => describeNow().machines.some((m) => m.id === id)) ? true : undefined), 10_000, 'the new machines to exist');
+    await current?.client.close();
+    current = null;
+    await sandbox.stop();
+    sandbox = await startSandbox({ home, agents: { provisionDelayMs: 3_000 } });
+    // Still pending after the restart (agents held back), then started and voting.
+    const first = await observe();
+    for (const id of newIds) expect(first.statuses.get(id)).toBe('pending');
+    const seen = await watchUntil((o) => newIds.every((id) => o.voting.get(id) === true && o.hasVote.get(id) === true), 20_000);
+    expect(voters(seen.at(-1)!)).toHaveLength(7);
+  });
 });
