@@ -5,6 +5,7 @@ import type { Document } from 'bson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { parseReplSetStatus } from '../../../shared/model/replica-set';
+import type { RunningSandbox } from '../running-sandbox';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { isPrimary } from '../seed/seed-db';
 import { eventually, openMemberClient, type MemberClient } from '../testing/member-client';
@@ -189,7 +190,11 @@ describe('the sandbox scales like Juju 1.25', () => {
   it('a state server powered off and demoted: a replacement, then the votes swapped in one pair', async () => {
     const p = current!.id;
     const victim = ['2', '3', '4', '5'].find((id) => id !== p)!;
+    const running = () => (sandbox as RunningSandbox).agents.peergrouperMachines();
+    expect(running()).toContain(victim);
     await sandbox.powerOff(victim);
+    // Its machine agent is down: so is its peergrouper.
+    expect(running()).not.toContain(victim);
     const { intentions, newIds } = await writeEa(0);
     expect(intentions.demote).toEqual([victim]);
     expect(newIds).toEqual(['6']);
