@@ -22,8 +22,8 @@ export interface JujuVersion {
 
 /** Juju's `numberPat`: `^(\d{1,9})\.(\d{1,9})(?:\.|-([a-z]+))(\d{1,9})(\.\d{1,9})?$`. */
 const JUJU_NUMBER = /^(\d{1,9})\.(\d{1,9})(?:\.|-([a-z]+))(\d{1,9})(\.\d{1,9})?$/;
-/** major.minor at the start, possibly after a `v`, followed by anything that is not a digit. */
-const LENIENT = /^v?(\d{1,9})\.(\d{1,9})(?![0-9])/;
+/** major.minor at the start, possibly after a `v`, ending there or at `.`, `-` or a space. */
+const LENIENT = /^v?(\d{1,9})\.(\d{1,9})(?=$|[.\-\s])/;
 
 /** The version Juju records when an archive has no metadata.json (`UnknownOrigin`). */
 export const UNKNOWN_VERSION = '9999.9999.9999';

@@ -105,33 +105,47 @@ function metadataFor(c: FixtureCollection): string | null {
   return null;
 }
 
-/** Writes a Juju-shaped `.tar.gz` at `finalPath` (which must not exist). */
-export async function writeBackupFixture(finalPath: string, options: FixtureOptions = {}): Promise<WrittenArchive> {
+export interface FixtureEntry {
+  readonly path: string;
+  /** null for a directory. */
+  readonly data: Buffer | null;
+}
+
+/** The members `writeBackupFixture` writes, in order (what Juju's create.go puts in the archive). */
+export function fixtureEntries(options: FixtureOptions = {}): FixtureEntry[] {
   const origin = { ...FIXTURE_ORIGIN, ...options.origin };
+  const entries: FixtureEntry[] = [{ path: CONTENT_DIR, data: null }];
+  const meta = options.metadataText === undefined ? archiveMetadataJson(origin) : options.metadataText;
+  if (meta !== null) entries.push({ path: METADATA_ENTRY, data: Buffer.from(meta) });
+  const root =
+    options.rootTar ??
+    tarOf(
+      options.rootFiles ?? [
+        { name: `var/lib/juju/agents/machine-${origin.machine}/agent.conf`, data: agentConf(origin.machine) },
+        { name: 'var/lib/juju/server.pem', data: '-----BEGIN CERTIFICATE-----\n' },
+        { name: 'var/lib/juju/shared-secret', data: 'c2VjcmV0' },
+        { name: 'var/lib/juju/system-identity', data: '-----BEGIN RSA PRIVATE KEY-----\n' },
+      ],
+    );
+  entries.push({ path: ROOT_TAR_ENTRY, data: root }, { path: DUMP_DIR, data: null });
+  for (const c of options.collections ?? defaultCollections()) {
+    entries.push({ path: dumpBsonEntry(c.db, c.name), data: bsonFile(c.documents) });
+    const m = metadataFor(c);
+    if (m !== null) entries.push({ path: dumpMetadataEntry(c.db, c.name), data: Buffer.from(m) });
+  }
+  const oplog = options.oplogSeconds === undefined ? [1_442_243_174, 1_442_243_175, 1_442_243_180] : options.oplogSeconds;
+  if (oplog !== null) entries.push({ path: OPLOG_ENTRY, data: oplogBson(oplog) });
+  return entries;
+}
+
+/** Writes a Juju-shaped `.tar.gz` at `finalPath` (which must not exist) with the project's archive writer. */
+export async function writeBackupFixture(finalPath: string, options: FixtureOptions = {}): Promise<WrittenArchive> {
   const w = await TarGzFileWriter.create({ finalPath, blockSize: options.blockSize ?? 16 * 1024, workers: 1, mtime: new Date(1_442_243_174_000) });
   try {
-    await w.addDirectory(CONTENT_DIR);
-    const meta = options.metadataText === undefined ? archiveMetadataJson(origin) : options.metadataText;
-    if (meta !== null) await w.addBuffer(METADATA_ENTRY, Buffer.from(meta));
-    const root =
-      options.rootTar ??
-      tarOf(
-        options.rootFiles ?? [
-          { name: `var/lib/juju/agents/machine-${origin.machine}/agent.conf`, data: agentConf(origin.machine) },
-          { name: 'var/lib/juju/server.pem', data: '-----BEGIN CERTIFICATE-----\n' },
-          { name: 'var/lib/juju/shared-secret', data: 'c2VjcmV0' },
-          { name: 'var/lib/juju/system-identity', data: '-----BEGIN RSA PRIVATE KEY-----\n' },
-        ],
-      );
-    await w.addBuffer(ROOT_TAR_ENTRY, root);
-    await w.addDirectory(DUMP_DIR);
-    for (const c of options.collections ?? defaultCollections()) {
-      await w.addBuffer(dumpBsonEntry(c.db, c.name), bsonFile(c.documents));
-      const m = metadataFor(c);
-      if (m !== null) await w.addBuffer(dumpMetadataEntry(c.db, c.name), Buffer.from(m));
+    for (const e of fixtureEntries(options)) {
+      if (e.data === null) await w.addDirectory(e.path);
+      else await w.addBuffer(e.path, e.data);
     }
-    const oplog = options.oplogSeconds === undefined ? [1_442_243_174, 1_442_243_175, 1_442_243_180] : options.oplogSeconds;
-    if (oplog !== null) await w.addBuffer(OPLOG_ENTRY, oplogBson(oplog));
     return await w.finish();
   } catch (error) {
     await w.abort(error);
