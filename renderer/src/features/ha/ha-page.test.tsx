@@ -239,10 +239,10 @@ describe('HA page: failed state servers, quorum loss, shrinking', () => {
     api.finishApply('succeeded', { lines: preview1.lines, changes: {}, previewLines: preview1.lines, matchedPreview: true, differences: [], settledMs: 1000 });
 
     const preview2 = { ...preview1, lines: ['maintaining machines: 0, 1, 4', 'removing machines: 2'] };
-    api.setRecoveryPlan({ environmentId: 'sandbox', situation: 'settling', step: 2, failedMachineIds: ['2'], sentence: 'Ensure availability again removes machine 2 from the state servers.', waitFor: 'machine 4 to show has-vote', preview: preview2, removeMachineIds: [] });
+    api.setRecoveryPlan({ environmentId: 'sandbox', situation: 'settling', step: 2, failedMachineIds: ['2'], sentence: 'Ensure availability again removes machine 2 from the state servers.', waitFor: 'Wait for machine 4 to show has-vote.', preview: preview2, removeMachineIds: [] });
     api.setMachines([server('0'), server('1'), server('2', { available: false, wants: false, agentState: 'down' }), worker('3'), server('4', { hasVote: false })]);
     const step2 = await screen.findByRole('listitem', { name: 'Step 2: Ensure availability again' });
-    await waitFor(() => expect(step2.textContent).toContain('Wait: machine 4 to show has-vote'));
+    await waitFor(() => expect(within(step2).getByRole('status', { name: 'What to wait for' }).textContent).toBe('Wait for machine 4 to show has-vote.'));
     expect(within(step2).getByRole('button', { name: 'Run step 2' })).toHaveProperty('disabled', true);
     const done1 = screen.getByRole('listitem', { name: 'Step 1: Ensure availability' });
     expect(within(done1).getByRole('list', { name: 'Result of step 1' }).textContent).toContain('demoting machines: 2');

@@ -132,8 +132,8 @@ function StepAction({ step, plan }: { step: 1 | 2 | 3; plan: RecoveryPlan }) {
         </>
       ) : null}
       {plan.waitFor !== null ? (
-        <p className="notice" role="status">
-          Wait: {plan.waitFor}
+        <p className="notice" role="status" aria-label="What to wait for">
+          {plan.waitFor}
         </p>
       ) : null}
       <button
