@@ -107,8 +107,9 @@ describe('buildTopology', () => {
     const statuses = input.juju.statuses.map((s) => (s.machineId === '3' ? { ...s, info: 'rebooting' } : s));
     const t = buildTopology({ ...input, juju: { ...input.juju, statuses, presence: alive } });
     const before = buildTopology(input);
-    expect(machine(t, '3')).toEqual({ ...machine(before, '3'), agentState: 'down', agentStateInfo: '(started: rebooting)', reachable: false });
-    expect(machine(t, '4')).toEqual(machine(before, '4'));
+    expect(machine(t, '3')).toEqual({ ...machine(before, '3'), agentState: 'down', agentStateInfo: '(started: rebooting)', reachable: false, agentPresent: false });
+    expect(machine(t, '4')).toEqual({ ...machine(before, '4'), agentPresent: true });
+    expect(machine(before, '4').agentPresent).toBeNull();
   });
 
   it('never shows a pending or dead machine down for its presence (1.25 processMachine)', () => {

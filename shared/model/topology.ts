@@ -64,6 +64,12 @@ export interface MachineView {
   readonly isPrimary: boolean;
   /** False when Quorum has reason to believe the machine is down or cannot be reached. */
   readonly reachable: boolean;
+  /**
+   * Juju's agent presence (`AgentPresence`), null when it could not be read.
+   * Apart from `reachable` because Juju's HA rules ("available") go by
+   * presence alone, which outlives a dead machine by 30–60 s.
+   */
+  readonly agentPresent?: boolean | null;
   /** True when these facts are the last known ones, not freshly read. */
   readonly stale: boolean;
 }
@@ -146,6 +152,7 @@ export function buildTopology(input: TopologyInput): Topology {
       member: member?.view ?? null,
       isPrimary: member !== null && member === primaryMember,
       reachable: agent.state !== 'down',
+      agentPresent: juju.presence?.get(record.id) ?? null,
       stale: false,
     };
   });

@@ -42,9 +42,20 @@ function flagsOf(status: VoteStatus | null): { wantsVote: boolean; hasVote: bool
   }
 }
 
-/** Agent present, as `ensureAvailabilityIntentions` means it. */
+/**
+ * Agent present, as `ensureAvailabilityIntentions` means it: Juju's presence
+ * when it was read (a dead machine's agent stays "available" to Juju until
+ * its presence expires, 30–60 s), else what the topology saw.
+ */
 export function isAvailable(m: MachineView): boolean {
-  return !m.stale && m.reachable && m.agentState !== 'pending' && m.agentState !== 'down' && m.life !== 'dead';
+  if (m.stale || m.life === 'dead' || m.agentState === 'pending') return false;
+  if (m.agentPresent !== undefined && m.agentPresent !== null) return m.agentPresent;
+  return m.reachable && m.agentState !== 'down';
+}
+
+/** Down in the topology (member or agent) while Juju's presence still says alive: Juju will not act on it yet. */
+export function downButPresent(m: MachineView): boolean {
+  return m.agentState === 'down' && m.agentPresent === true;
 }
 
 export function haMachine(m: MachineView): HaMachine {
@@ -204,5 +215,5 @@ export function isSettling(topology: Topology): boolean {
 
 /** A state server that wants or holds a vote is down while quorum still holds: recovery applies. */
 export function failedStateServers(topology: Topology): string[] {
-  return topology.machines.filter((m) => m.isStateServer && !isAvailable(m) && m.agentState !== 'pending').map((m) => m.id);
+  return topology.machines.filter((m) => m.isStateServer && m.agentState !== 'pending' && (!isAvailable(m) || downButPresent(m))).map((m) => m.id);
 }

@@ -117,7 +117,11 @@ async function eventually<T>(fn: () => Promise<T | null> | T | null, timeoutMs: 
   for (;;) {
     const value = await fn();
     if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const t = topology.snapshot().topology;
+      const servers = t?.machines.filter((m) => m.isStateServer).map((m) => ({ id: m.id, agent: m.agentState, present: m.agentPresent, vote: m.voteStatus }));
+      throw new Error(`timed out waiting for ${what}; plan ${JSON.stringify(await ha.recoveryPlan('sandbox'))}; state servers ${JSON.stringify(servers)}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }

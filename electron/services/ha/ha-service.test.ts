@@ -252,6 +252,17 @@ describe('recovery plan', () => {
     expect(plan).toMatchObject({ situation: 'recoverable', step: 1, failedMachineIds: ['2'], waitFor: null });
     expect(plan.preview?.lines).toEqual(['maintaining machines: 0, 1', 'adding machines: 3', 'demoting machines: 2']);
   });
+  it('a state server down while Juju still sees its agent alive: wait for presence to expire before step 1', () => {
+    const plan = recoveryPlan(topologyOf([...failed3.slice(0, 2), { id: '2', vote: 'has-vote', agent: 'down', present: true }]), ENV, new Set());
+    expect(plan).toMatchObject({ situation: 'settling', step: 1, failedMachineIds: ['2'], preview: null });
+    expect(plan.waitFor).toMatch(/Juju to see the agent of machine 2 go/);
+  });
+  it('the preview follows Juju\'s presence, not member health: a no-op until the agent is gone', async () => {
+    const { service, topology } = harness([...THREE.slice(0, 2), { id: '2', vote: 'has-vote', agent: 'down', present: true }]);
+    expect(await service.preview({ environmentId: ENV, n: 3 })).toMatchObject({ noOp: true, lines: [] });
+    topology.set([...THREE.slice(0, 2), { id: '2', vote: 'has-vote', agent: 'down', present: false }]);
+    expect((await service.preview({ environmentId: ENV, n: 3 })).lines).toEqual(['maintaining machines: 0, 1', 'adding machines: 3', 'demoting machines: 2']);
+  });
   it('after step 1: wait for the replacement\'s vote', () => {
     const plan = recoveryPlan(topologyOf([...failed3.slice(0, 2), { id: '2', vote: 'removing-vote', agent: 'down' }, { id: '3', vote: 'adding-vote' }]), ENV, new Set());
     expect(plan).toMatchObject({ situation: 'settling', step: 2 });

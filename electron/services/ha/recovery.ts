@@ -1,6 +1,6 @@
 import type { RecoveryPlan } from '../../../shared/ipc/channels/ha';
 import type { Topology } from '../../../shared/model/topology';
-import { computePreview, failedStateServers, haMachine, hazardsOf, isAvailable } from './ha-model';
+import { computePreview, downButPresent, failedStateServers, haMachine, hazardsOf, isAvailable } from './ha-model';
 
 /**
  * Juju's procedure for failed state servers while a majority remains
@@ -41,6 +41,16 @@ export function recoveryPlan(topology: Topology | null, environmentId: string, f
   const { preview, intentions } = computePreview(topology, { n: 0 });
   const step: 1 | 2 | null = intentions?.demote.length ? 1 : failed.length > 0 ? 2 : null;
 
+  const unnoticed = topology.machines.filter((m) => m.isStateServer && downButPresent(m)).map((m) => m.id);
+  if (unnoticed.length > 0) {
+    return {
+      ...withFailed,
+      situation: 'settling',
+      step: 1,
+      sentence: `${list(unnoticed)} ${unnoticed.length === 1 ? 'is' : 'are'} down, but Juju still sees the agent alive: its presence expires within a minute. ensure-availability would change nothing until then.`,
+      waitFor: `Wait for Juju to see the agent of ${list(unnoticed)} go (at most about a minute).`,
+    };
+  }
   if (hazards.length > 0 || (removing.length > 0 && step !== 1)) {
     const waiting = [
       ...hazards.map((h) => `machine ${h.id} to show has-vote`),

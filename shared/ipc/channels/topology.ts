@@ -40,6 +40,7 @@ const machineSchema = z.object({
   member: memberSchema.nullable(),
   isPrimary: z.boolean(),
   reachable: z.boolean(),
+  agentPresent: z.boolean().nullable().optional(),
   stale: z.boolean(),
 });
 

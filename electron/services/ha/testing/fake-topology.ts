@@ -16,6 +16,8 @@ export interface MachineSpec {
   readonly vote?: VoteStatus;
   readonly agent?: string;
   readonly primary?: boolean;
+  /** Juju's agent presence; default: alive unless the agent is down or pending. */
+  readonly present?: boolean | null;
 }
 
 export function machineView(spec: MachineSpec): MachineView {
@@ -43,6 +45,7 @@ export function machineView(spec: MachineSpec): MachineView {
         : null,
     isPrimary: spec.primary === true,
     reachable: agent !== 'down',
+    agentPresent: spec.present === undefined ? agent !== 'down' && agent !== 'pending' : spec.present,
     stale: false,
   };
 }
