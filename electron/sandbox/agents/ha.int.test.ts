@@ -45,6 +45,12 @@ interface Observed {
   readonly rs: ReturnType<typeof parseReplSetStatus>;
 }
 
+async function closePrimary(): Promise<void> {
+  const c = current;
+  current = null;
+  await c?.client.close();
+}
+
 function describeNow(): SandboxDescription {
   return sandbox.describe();
 }
@@ -154,7 +160,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await current?.client.close();
+  await closePrimary();
   await sandbox?.stop();
   if (home) await fs.rm(home, { recursive: true, force: true });
 });
@@ -259,15 +265,13 @@ describe('the sandbox scales like Juju 1.25', () => {
   });
 
   it('a machine still being provisioned when the sandbox stops finishes its start after a restart', async () => {
-    await current?.client.close();
-    current = null;
+    await closePrimary();
     await sandbox.stop();
     sandbox = await startSandbox({ home, agents: { provisionDelayMs: 60_000 } });
     const { newIds } = await writeEa(7);
     expect(newIds).toHaveLength(2);
     await eventually(async () => (newIds.every((id) => describeNow().machines.some((m) => m.id === id)) ? true : undefined), 10_000, 'the new machines to exist');
-    await current?.client.close();
-    current = null;
+    await closePrimary();
     await sandbox.stop();
     sandbox = await startSandbox({ home, agents: { provisionDelayMs: 3_000 } });
     // Still pending after the restart (agents held back), then started and voting.
