@@ -57,7 +57,7 @@ export interface ArchiveScan {
   readonly uncompressedBytes: number;
   readonly entries: readonly ScannedMember[];
   readonly entryCount: number;
-  /** Members a safe extraction refuses, with the reason; `root.tar:` prefixes inner ones. */
+  /** Members a safe extraction refuses, with the reason; `root.tar:` prefixes inner ones (at most the list limit). */
   readonly unsafe: readonly string[];
   /** Members outside `juju-backup/`. */
   readonly outside: readonly string[];
@@ -158,10 +158,10 @@ export async function scanArchive(file: string, options: ScanOptions = {}): Prom
       entryCount++;
       if (entries.length < limit) entries.push({ path: p, type: entry.type, size: entry.size });
       const reason = unsafeReason(entry.path, entry.type, entry.linkpath);
-      if (reason) unsafe.push(`${p} (${reason})`);
+      if (reason && unsafe.length < limit) unsafe.push(`${p} (${reason})`);
       const dirless = p.replace(/\/+$/, '');
       if (dirless !== CONTENT_DIR && !p.startsWith(`${CONTENT_DIR}/`) && outside.length < limit) outside.push(p);
-      if (seen.has(dirless) && entry.type !== 'Directory') duplicates.push(p);
+      if (seen.has(dirless) && entry.type !== 'Directory' && duplicates.length < limit) duplicates.push(p);
       seen.add(dirless);
       if (dirless === DUMP_DIR || p.startsWith(`${DUMP_DIR}/`)) dumpPresent = true;
       const isFile = entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile';
@@ -183,7 +183,7 @@ export async function scanArchive(file: string, options: ScanOptions = {}): Prom
             if (m.type === 'File') rootBytes += m.size;
             if (AGENT_CONF.test(mp) && m.type === 'File') agentConfs.push(mp);
             const r = unsafeReason(m.path, m.type, m.linkpath);
-            if (r) unsafe.push(`root.tar:${mp} (${r})`);
+            if (r && unsafe.length < limit) unsafe.push(`root.tar:${mp} (${r})`);
             m.resume();
           },
         });

@@ -98,6 +98,14 @@ describe('inspectBackup on a sound archive', () => {
     expect(info.dump.databases[0]!.collections[0]).toMatchObject({ name: 'big', documents: 3000, hasBson: true });
   });
 
+  it('stops when cancelled, with cancelled', async () => {
+    const documents = Array.from({ length: 20_000 }, (_, n) => ({ _id: n, pad: crypto.randomBytes(64).toString('hex') }));
+    const file = await fixture('big.tar.gz', { collections: [{ db: 'juju', name: 'big', flavour: 'json', documents }] });
+    const controller = new AbortController();
+    const error = await refusal(inspectBackup(file, { signal: controller.signal, onProgress: () => controller.abort() }));
+    expect(error.code).toBe('cancelled');
+  });
+
   it('lists members under juju-backup/ that Juju does not write without refusing', async () => {
     const file = await withAppended([{ path: 'juju-backup/environconfig.json', data: '{}' }]);
     expect((await inspectBackup(file)).layout.otherMembers).toEqual(['juju-backup/environconfig.json']);

@@ -109,11 +109,17 @@ function databasesOf(scan: ArchiveScan): { databases: InspectedDatabase[]; flavo
 export async function inspectBackup(file: string, options: InspectBackupOptions = {}): Promise<BackupInspection> {
   const name = path.basename(file);
   const listLimit = options.listLimit ?? DEFAULT_LIST_LIMIT;
-  const scan = await scanArchive(file, {
-    listLimit,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  });
+  let scan: ArchiveScan;
+  try {
+    scan = await scanArchive(file, {
+      listLimit,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+  } catch (error) {
+    if (options.signal?.aborted) throw new QuorumError('cancelled', `Inspecting ${name} was cancelled; nothing was written.`, { cause: error });
+    throw error;
+  }
   const expected = options.expectedChecksum ?? null;
   if (expected !== null && scan.checksum !== expected) {
     throw new QuorumError(
