@@ -167,3 +167,62 @@ test.describe('high availability of the sandbox', () => {
     console.log(note);
   });
 });
+
+test.describe('recovery from a failed state server in the sandbox', () => {
+  test.setTimeout(300_000);
+  test.use({ sandboxShape: { stateServers: 3, workloads: 2 } });
+
+  test('a state server powered off, then the three guided steps back to a healthy 3', async ({ app, page }) => {
+    await app.selectEnvironment('sandbox (built in)').catch(() => undefined);
+    await expect(app.environmentSwitcher).toHaveValue('sandbox');
+    await app.sectionLink('Topology').click();
+    const quorum = page.getByRole('status', { name: 'Quorum' });
+    await expect(quorum).toContainText('3 of 3 voting members healthy — survives 1 failure', { timeout: 150_000 });
+
+    // Machine 2 fails (powered off): quorum holds, and the banner offers the recovery.
+    await page.getByRole('button', { name: 'Power off machine 2', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Power off machine 2?' }).getByRole('button', { name: 'Power off', exact: true }).click();
+    await expect(quorum).toContainText('2 of 3 voting members healthy — survives no further failure', { timeout: 20_000 });
+    await quorum.getByRole('link', { name: 'Recover failed state servers' }).click();
+    await expect(app.pageHeading('High availability')).toBeVisible();
+    const recovery = page.getByRole('region', { name: 'Recover from failed state servers' });
+
+    // Step 1: ensure-availability demotes machine 2 and adds a replacement.
+    const step1 = recovery.getByRole('listitem', { name: 'Step 1: Ensure availability' });
+    await expect(step1).toHaveAttribute('aria-current', 'step', { timeout: 30_000 });
+    // Juju acts on agent presence, which lapses up to a minute after the machine went down: the step waits for it.
+    await expect(step1.getByRole('button', { name: 'Run step 1' })).toBeEnabled({ timeout: 120_000 });
+    await expect(step1.getByRole('list', { name: 'Plan of step 1' }).getByRole('listitem')).toHaveText(['maintaining machines: 0, 1', 'adding machines: 5', 'demoting machines: 2']);
+    await step1.getByRole('button', { name: 'Run step 1' }).click();
+    await page.getByRole('dialog', { name: 'Run step 1?' }).getByRole('button', { name: 'Apply', exact: true }).click();
+    await expect(step1.getByRole('list', { name: 'Result of step 1' }).getByRole('listitem')).toHaveText(['maintaining machines: 0, 1', 'adding machines: 5', 'demoting machines: 2'], { timeout: 120_000 });
+    await expect(step1).toContainText('Matches the preview.');
+
+    // Step 2, once machine 5 votes and machine 2 lost its vote: ensure-availability again removes machine 2.
+    const step2 = recovery.getByRole('listitem', { name: 'Step 2: Ensure availability again' });
+    const run2 = step2.getByRole('button', { name: 'Run step 2' });
+    await expect(run2).toBeEnabled({ timeout: 120_000 });
+    await expect(step2.getByRole('list', { name: 'Plan of step 2' })).toContainText('removing machines: 2');
+    await run2.click();
+    await page.getByRole('dialog', { name: 'Run step 2?' }).getByRole('button', { name: 'Apply', exact: true }).click();
+    await expect(step2.getByRole('list', { name: 'Result of step 2' })).toContainText('removing machines: 2', { timeout: 60_000 });
+
+    // Step 3: remove machine 2 entirely (--force: its agent is down).
+    const step3 = recovery.getByRole('listitem', { name: 'Step 3: Remove the failed machines' });
+    const run3 = step3.getByRole('button', { name: 'Run step 3' });
+    await expect(run3).toBeEnabled({ timeout: 60_000 });
+    await expect(step3.getByRole('checkbox', { name: /--force/ })).toBeChecked();
+    await run3.click();
+    const remove = page.getByRole('dialog', { name: 'Run step 3?' });
+    await expect(remove).toContainText('juju remove-machine --force 2');
+    await remove.getByRole('button', { name: 'Remove', exact: true }).click();
+    await expect(step3).toContainText('Removed machine 2.', { timeout: 30_000 });
+
+    // Healthy 3 again: 0, 1 and 5 vote.
+    await expect(page.getByRole('status', { name: 'Quorum' })).toContainText('3 of 3 voting members healthy — survives 1 failure', { timeout: 60_000 });
+    const live = page.getByRole('list', { name: 'Live state servers' });
+    for (const id of ['0', '1', '5']) await expect(live.getByRole('listitem', { name: `Machine ${id}` }).getByText('has-vote', { exact: true })).toBeVisible();
+    await expect(live.getByRole('listitem', { name: 'Machine 2' })).toHaveCount(0);
+    await expect(recovery).toContainText('Recovery complete', { timeout: 30_000 });
+  });
+});
