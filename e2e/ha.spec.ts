@@ -226,3 +226,43 @@ test.describe('recovery from a failed state server in the sandbox', () => {
     await expect(recovery).toContainText('Recovery complete', { timeout: 30_000 });
   });
 });
+
+test.describe('re-run guard in the sandbox', () => {
+  test.setTimeout(300_000);
+
+  test('refuses ensure-availability again while the new state servers have no vote (LP 1384549), until they do', async ({ app, page }) => {
+    await app.selectEnvironment('sandbox (built in)').catch(() => undefined);
+    await app.sectionLink('High availability').click();
+    const slider = page.getByRole('slider', { name: 'State servers' });
+    await expect(slider).toHaveAttribute('aria-valuenow', '1', { timeout: 150_000 });
+    await slider.focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(page.getByRole('list', { name: "Juju's plan" }).getByRole('listitem')).toHaveText(['maintaining machines: 0', 'adding machines: 3, 4'], { timeout: 15_000 });
+    await page.getByRole('button', { name: 'Apply…' }).click();
+    await page.getByRole('dialog', { name: 'Apply this plan?' }).getByRole('button', { name: 'Apply', exact: true }).click();
+
+    // Stop following the change at once (Juju carries on): the new machines are still pending.
+    await page.getByRole('button', { name: '1 operation running' }).click();
+    await page.getByRole('region', { name: 'Operations' }).getByRole('button', { name: 'Cancel ensure-availability -n 3' }).click();
+    await expect(page.getByText('Stopped following the change (Juju carries on with it).')).toBeVisible({ timeout: 10_000 });
+    await expect(slider).not.toHaveAttribute('aria-disabled', 'true');
+
+    // Running it again now is refused, with the reason, and only an explicit confirmation would override it.
+    const refusal = page.getByRole('alert', { name: 'Re-run refused' });
+    await expect(refusal).toContainText('LP 1384549', { timeout: 10_000 });
+    await expect(refusal).toContainText(/machine [34]: /);
+    await expect(page.getByRole('button', { name: 'Apply…' })).toHaveCount(0);
+    await page.getByRole('button', { name: 'Run anyway…' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Run ensure-availability anyway?' });
+    await expect(confirm.getByRole('button', { name: 'Run anyway', exact: true })).toBeDisabled();
+    await confirm.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await expect(confirm).toBeHidden();
+
+    // Once both vote, the refusal goes and there is nothing left to apply at 3.
+    const live = page.getByRole('list', { name: 'Live state servers' });
+    for (const id of ['3', '4']) await expect(live.getByRole('listitem', { name: `Machine ${id}` }).getByText('has-vote', { exact: true })).toBeVisible({ timeout: 120_000 });
+    await expect(refusal).toHaveCount(0, { timeout: 15_000 });
+    await expect(page.getByRole('button', { name: 'Apply…' })).toBeDisabled();
+    await expect(page.getByText('Nothing to apply: the state servers already have this shape.')).toBeVisible();
+  });
+});
