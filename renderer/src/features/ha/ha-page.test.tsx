@@ -210,6 +210,17 @@ describe('HA page: admin password and errors', () => {
     expect(box.textContent).toContain(advice);
   });
 
+  it('shows why the state servers cannot be read, with no slider to act on', async () => {
+    const api = haApi(ONE, { facts: 'unavailable', factsError: { code: 'host-unreachable', message: 'Could not reach 10.23.0.10 over SSH: connection refused.' }, stops: [], stateServers: [] });
+    await renderWithStore(<HaPage />, api as unknown as FakeApi);
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('Reading the state servers: The state servers cannot be reached');
+    expect(alert.textContent).toContain('Could not reach 10.23.0.10 over SSH');
+    expect(screen.queryByRole('slider')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    await waitFor(() => expect(calls(api, 'ha.status')).toHaveLength(2));
+  });
+
   it('asks for the password again when Juju refuses the login', async () => {
     const api = haApi(ONE);
     await renderPage(api);

@@ -79,6 +79,23 @@ function HaContent({ environmentId }: { environmentId: string }) {
     );
   }
 
+  if (status.facts === 'loading' || status.facts === 'unavailable') {
+    return (
+      <div className="ha-page">
+        {status.factsError !== null ? <HaError error={status.factsError} context="Reading the state servers" /> : null}
+        {status.facts === 'loading' ? (
+          <p className="status-line" role="status">
+            Reading the state servers…
+          </p>
+        ) : (
+          <button type="button" className="button" onClick={() => void loadStatus(environmentId)}>
+            Try again
+          </button>
+        )}
+      </div>
+    );
+  }
+
   const passwordRefused = applyError !== null && (applyError.code === 'juju-login-refused' || applyError.code === 'admin-password-required') ? applyError : null;
   const askPassword = status.adminPassword === 'missing' || passwordRefused !== null;
 

@@ -29,6 +29,7 @@ describe('HA plan model', () => {
     expect(errorKind({ code: 'juju-blocked', message: '' })).toBe('blocked');
     expect(errorKind({ code: 'juju-api-error', message: '' })).toBe('juju');
     expect(errorKind({ code: 'admin-password-required', message: '' })).toBe('password-required');
+    expect(errorKind({ code: 'host-unreachable', message: '' })).toBe('connection');
     expect(errorKind({ code: 'internal', message: '' })).toBe('other');
   });
 

@@ -75,14 +75,20 @@ export function cliCommand(form: HaForm): string {
   return parts.join(' ');
 }
 
-export type ErrorKind = 'unreachable' | 'login-refused' | 'password-required' | 'blocked' | 'juju' | 'other';
+export type ErrorKind = 'unreachable' | 'connection' | 'login-refused' | 'password-required' | 'blocked' | 'juju' | 'other';
 
 /** The four situations an operator must tell apart: each has its own title and next step. */
 export function errorKind(error: SerializedError): ErrorKind {
   switch (error.code) {
     case 'juju-api-unreachable':
-    case 'host-unreachable':
       return 'unreachable';
+    case 'host-unreachable':
+    case 'ssh-auth-failed':
+    case 'tls-failed':
+    case 'mongo-auth-failed':
+    case 'mongo-unavailable':
+    case 'timeout':
+      return 'connection';
     case 'juju-login-refused':
       return 'login-refused';
     case 'admin-password-required':
@@ -100,6 +106,8 @@ export function errorTitle(kind: ErrorKind): string {
   switch (kind) {
     case 'unreachable':
       return "Juju's API cannot be reached";
+    case 'connection':
+      return 'The state servers cannot be reached';
     case 'login-refused':
       return 'Juju refused the admin login';
     case 'password-required':
@@ -124,6 +132,7 @@ export function errorAdvice(kind: ErrorKind): string | null {
       return "Enter the environment's admin password below; Quorum keeps it in memory only.";
     case 'blocked':
       return 'All operations that change the environment have been blocked. To unblock changes, run: juju unblock all-changes';
+    case 'connection':
     case 'juju':
     case 'other':
       return null;
