@@ -69,7 +69,9 @@ async function eventually<T>(probe: () => T | Promise<T>, ok: (v: T) => boolean,
 
 beforeAll(async () => {
   home = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-conn-'));
-  sandbox = await startSandbox({ home, ...testMongoProfile() });
+  // No provisioner or peergrouper: their own juju-db connections come and go with the power cycles
+  // below, and this file counts the process's TCP handles to prove the connection layer leaks none.
+  sandbox = await startSandbox({ home, ...testMongoProfile(), agents: { enabled: false } });
   target = targetForSandbox(sandbox.describe());
   baselineHandles = tcpHandles();
   manager = new ConnectionManager({ quorumHome: home, secrets, logger, backoff: { initialMs: 200, maxMs: 1_000 } });

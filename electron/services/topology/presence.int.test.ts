@@ -193,7 +193,7 @@ describe('agent presence in the sandbox and the topology', () => {
     const { topology: down, ms } = await until((t) => byId(t, '3').agentState === 'down' && byId(t, '4').agentState === 'down', 2 * PRESENCE_PERIOD_SECONDS * 1000 + 15_000);
     console.log(`workload agents shown down ${ms} ms after power-off / service stop (Juju's 30-s period)`);
     for (const id of ['3', '4']) {
-      expect(byId(down, id)).toEqual({ ...byId(before, id), agentState: 'down', agentStateInfo: '(started)', reachable: false });
+      expect(byId(down, id)).toEqual({ ...byId(before, id), agentState: 'down', agentStateInfo: '(started)', agentPresent: false, reachable: false });
     }
     for (const id of ['0', '1', '2']) expect(byId(down, id)).toEqual(byId(before, id));
     expect(down.quorum).toEqual(before.quorum);
