@@ -25,7 +25,7 @@ export const BOOTSTRAP_NONCE = 'user-admin:bootstrap';
 export type MachineJob = 'JobHostUnits' | 'JobManageEnviron';
 
 /** The integers Juju stores in `juju.machines.jobs` (state/machine.go). */
-export const JOB_CODES: Readonly<Record<MachineJob, number>> = { JobHostUnits: 1, JobManageEnviron: 2 };
+export { JOB_CODES } from '../../shared/model/juju-documents';
 
 export interface MachineRecord {
   readonly id: string;

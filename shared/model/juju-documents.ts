@@ -48,13 +48,15 @@ export interface JujuStateServersRecord {
   readonly votingMachineIds: readonly string[];
 }
 
-/** Juju's `state.MachineJob` integers (iota from 1). */
-const JOB_BY_CODE: Readonly<Record<number, MachineJob>> = {
-  1: 'JobHostUnits',
-  2: 'JobManageEnviron',
-  3: 'JobManageNetworking',
-  4: 'JobManageStateDeprecated',
+/** Juju's `state.MachineJob` integers (iota from 1), as machine documents store them. */
+export const JOB_CODES: Readonly<Record<MachineJob, number>> = {
+  JobHostUnits: 1,
+  JobManageEnviron: 2,
+  JobManageNetworking: 3,
+  JobManageStateDeprecated: 4,
 };
+
+const JOB_BY_CODE: Readonly<Record<number, MachineJob>> = Object.fromEntries(Object.entries(JOB_CODES).map(([job, code]) => [code, job as MachineJob]));
 
 export function parseJob(value: unknown): MachineJob | null {
   const n = toNumber(value);

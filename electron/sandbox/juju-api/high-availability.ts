@@ -11,7 +11,7 @@ import {
   type HaState,
   type StateServersChanges,
 } from '../../../shared/ha/ensure-availability';
-import { parseMachineDoc, parseStateServersDoc } from '../../../shared/model/juju-documents';
+import { JOB_CODES, parseMachineDoc, parseStateServersDoc } from '../../../shared/model/juju-documents';
 import type { MachineJob } from '../../../shared/model/vote-status';
 import { changeAllowed, nextSequence } from './blocks';
 import { field } from './codec';
@@ -39,7 +39,6 @@ export interface StateServersSpec {
   readonly placement: readonly string[];
 }
 
-const JOB_CODES: Readonly<Record<string, number>> = { JobHostUnits: 1, JobManageEnviron: 2, JobManageNetworking: 3, JobManageStateDeprecated: 4 };
 
 /** `constraints.Value` JSON keys → `constraintsDoc` bson keys. */
 const CONSTRAINT_KEYS: Readonly<Record<string, string>> = {

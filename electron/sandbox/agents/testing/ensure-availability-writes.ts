@@ -1,6 +1,7 @@
 import type { JujuDbClient } from '../../../services/mongo/juju-db-client';
 import { applyIntentions, ensureAvailabilityIntentions, type EnsureAvailabilityIntentions, type HaMachine } from '../../../../shared/ha/ensure-availability';
-import type { MachineJob } from '../../../../shared/model/vote-status';
+import { JOB_CODES } from '../../../../shared/model/juju-documents';
+import { newMachineDoc } from '../../juju-api/high-availability';
 import { LIFE, MACHINES, STATE_SERVERS, STATUSES, machineDocId, readMachines, readStateServers, statusId } from '../juju-state';
 
 /**
@@ -12,8 +13,6 @@ import { LIFE, MACHINES, STATE_SERVERS, STATUSES, machineDocId, readMachines, re
  * JobManageEnviron, novote false, hasvote false, no instance yet) and its
  * `pending` agent status.
  */
-
-const JOB_CODES: Readonly<Record<MachineJob, number>> = { JobHostUnits: 1, JobManageEnviron: 2, JobManageNetworking: 3, JobManageStateDeprecated: 4 };
 
 export interface EnsureAvailabilityWrite {
   readonly intentions: EnsureAvailabilityIntentions;
@@ -43,28 +42,7 @@ export async function writeEnsureAvailability(
       await client.update(MACHINES, { _id: machineDocId(env.uuid, change.id) }, { $set: { jobs, novote: change.noVote } });
       continue;
     }
-    await client.insert(MACHINES, [
-      {
-        _id: machineDocId(env.uuid, change.id),
-        machineid: change.id,
-        'env-uuid': env.uuid,
-        nonce: '',
-        series: env.series,
-        containertype: '',
-        principals: [],
-        life: LIFE.alive,
-        jobs,
-        novote: false,
-        hasvote: false,
-        passwordhash: '',
-        clean: true,
-        addresses: [],
-        machineaddresses: [],
-        supportedcontainersknown: false,
-        placement: change.placement ?? '',
-        'txn-revno': 2,
-      },
-    ]);
+    await client.insert(MACHINES, [newMachineDoc(env.uuid, change.id, env.series, change.jobs, change.placement ?? '')]);
     await client.insert(STATUSES, [{ _id: statusId(env.uuid, change.id), 'env-uuid': env.uuid, status: 'pending', statusinfo: '', statusdata: {}, updated: Date.now() * 1_000_000 }]);
   }
   const { machineIds, votingMachineIds } = applied.value.stateServers;
