@@ -224,6 +224,7 @@ test.describe('recovery from a failed state server in the sandbox', () => {
     for (const id of ['0', '1', '5']) await expect(live.getByRole('listitem', { name: `Machine ${id}` }).getByText('has-vote', { exact: true })).toBeVisible();
     await expect(live.getByRole('listitem', { name: 'Machine 2' })).toHaveCount(0);
     await expect(recovery).toContainText('Recovery complete', { timeout: 30_000 });
+    await expect(page.getByText('Nothing to apply: the state servers already have this shape.')).toBeVisible();
   });
 });
 

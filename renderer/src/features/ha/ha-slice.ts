@@ -39,6 +39,8 @@ export interface HaSlice {
   applyHaStatus(status: HaStatus): void;
   /** Asks main for Juju's plan for this spec; a late answer for an older spec is dropped. */
   previewHa(spec: EnsureAvailabilitySpec): Promise<void>;
+  /** The facts changed: the plan shown is out of date until the next answer (Apply waits for it). */
+  markHaPreviewStale(): void;
   /** Starts `ha.apply`; resolves to the operation id, or null (the error is in `applyError`). */
   applyHa(spec: EnsureAvailabilitySpec, options: { overrideRerunGuard: boolean; previewLines: readonly string[] }): Promise<string | null>;
   applyHaProgress(progress: HaApplyProgress): void;
@@ -82,7 +84,8 @@ export const createHaSlice: SliceFactory<HaSlice> = (api) => (set, get) => {
   const forEnvironment = (environmentId: string) => {
     if (get().ha.environmentId !== environmentId) set((s) => ({ ha: { ...EMPTY, recovery: { ...EMPTY.recovery, open: s.ha.recovery.open }, environmentId } }));
   };
-  let latestPreview: string | null = null;
+  /** Numbers each preview request: only the answer to the latest one is kept (even for the same spec, facts may have moved). */
+  let previewSeq = 0;
 
   return {
     ha: EMPTY,
@@ -105,12 +108,16 @@ export const createHaSlice: SliceFactory<HaSlice> = (api) => (set, get) => {
     previewHa: async (spec) => {
       forEnvironment(spec.environmentId);
       const key = specKey(spec);
-      latestPreview = key;
+      const mine = ++previewSeq;
       patch({ previewing: true });
       const r = await call(api, 'ha.preview', spec);
-      if (latestPreview !== key || get().ha.environmentId !== spec.environmentId) return;
+      if (mine !== previewSeq || get().ha.environmentId !== spec.environmentId) return;
       if (r.ok) patch({ preview: r.value, previewKey: key, previewError: null, previewing: false });
       else patch({ preview: null, previewKey: key, previewError: r.error, previewing: false });
+    },
+
+    markHaPreviewStale: () => {
+      if (!get().ha.previewing) patch({ previewing: true });
     },
 
     applyHa: async (spec, { overrideRerunGuard, previewLines }) => {

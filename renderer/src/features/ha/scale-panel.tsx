@@ -36,11 +36,14 @@ export function ScalePanel({ environmentId, status, running }: { environmentId: 
   const spec = useMemo(() => specOf(environmentId, { ...form, n }), [environmentId, form, n]);
   const key = specKey(spec);
 
+  const markStale = useAppStore((s) => s.markHaPreviewStale);
   useEffect(() => {
     if (running) return;
+    // Until the new answer arrives, the plan on screen is for older facts: Apply waits.
+    markStale();
     const timer = setTimeout(() => void previewHa(spec), PREVIEW_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [spec, status, running, previewHa]);
+  }, [spec, status, running, previewHa, markStale]);
 
   const current = preview !== null && previewKey === key ? preview : null;
   const hazards = current !== null && current.hazards.length > 0 ? current.hazards : status.hazards;
