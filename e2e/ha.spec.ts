@@ -228,6 +228,32 @@ test.describe('recovery from a failed state server in the sandbox', () => {
   });
 });
 
+test.describe('quorum lost in the sandbox', () => {
+  test.setTimeout(300_000);
+  test.use({ sandboxShape: { stateServers: 3, workloads: 0 } });
+
+  test('two of three state servers down: the HA page says only a restore recovers and offers no change', async ({ app, page }) => {
+    await app.selectEnvironment('sandbox (built in)').catch(() => undefined);
+    await app.sectionLink('Topology').click();
+    await expect(page.getByRole('status', { name: 'Quorum' })).toContainText('3 of 3 voting members healthy', { timeout: 150_000 });
+    for (const id of ['1', '2']) {
+      await page.getByRole('button', { name: `Power off machine ${id}`, exact: true }).click();
+      await page.getByRole('dialog', { name: `Power off machine ${id}?` }).getByRole('button', { name: 'Power off', exact: true }).click();
+    }
+    await expect(page.getByRole('alert', { name: 'Quorum' })).toContainText('Quorum lost', { timeout: 20_000 });
+
+    await app.sectionLink('High availability').click();
+    const lost = page.getByRole('alert', { name: 'Quorum lost: only a restore recovers' });
+    await expect(lost).toContainText('1 of 3 voting members are up; 2 are needed', { timeout: 30_000 });
+    await expect(lost).toContainText('cannot elect a primary');
+    await expect(lost).toContainText(/No verified backup of this environment is known|The newest verified backup is/);
+    await expect(page.getByRole('slider', { name: 'State servers' })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: /^(Apply…|Run anyway…)$/ })).toHaveCount(0);
+    await lost.getByRole('link', { name: 'Go to Backups' }).click();
+    await expect(app.pageHeading('Backups')).toBeVisible();
+  });
+});
+
 test.describe('re-run guard in the sandbox', () => {
   test.setTimeout(300_000);
 
