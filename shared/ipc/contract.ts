@@ -5,6 +5,7 @@ import { backupsEvents, backupsRequests } from './channels/backups';
 import { connectionEvents, connectionRequests } from './channels/connection';
 import { environmentEvents, environmentRequests } from './channels/environments';
 import { haEvents, haRequests } from './channels/ha';
+import { restoreEvents, restoreRequests } from './channels/restore';
 import { sandboxRequests } from './channels/sandbox';
 import { topologyEvents, topologyRequests } from './channels/topology';
 
@@ -25,6 +26,7 @@ export const requests = {
   ...sandboxRequests,
   ...backupsRequests,
   ...haRequests,
+  ...restoreRequests,
 } as const;
 
 export const events = {
@@ -34,6 +36,7 @@ export const events = {
   ...topologyEvents,
   ...backupsEvents,
   ...haEvents,
+  ...restoreEvents,
 } as const;
 
 export type RequestChannel = keyof typeof requests;
