@@ -1,0 +1,277 @@
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { QuorumError } from '../../../shared/errors';
+import type { MachineUpdateRow, RestoreStepId } from '../../../shared/ipc/channels/restore';
+import type { SecretRegistry } from '../../../shared/redact';
+import { parseDfAvailable, parseRestoreProbe, RESTORE_DIRS, parseServiceRunning, type ServiceName } from '../../../shared/remote-commands';
+import type { BackupInspection } from '../../../shared/restore/inspection';
+import { restoreVerdict, type RestoreVerdict } from '../../../shared/restore/verdict';
+import { parseAgentConf } from '../connection/agent-conf';
+import type { StateServerSession } from '../connection/state-server-session';
+import { rewriteAgentConfAddresses } from './agent-conf-rewrite';
+import { extractForRestore } from './extract';
+import { fixUpMachines, initiateReplicaSet, machinesToUpdate, openRestoredDb, setRestoreStatus, type AdminLogin, type MachineToUpdate, type RestoredDb, type RestoreStatus } from './restored-db';
+import type { RunState } from './run-state';
+import { updateAllMachines, type SessionFor } from './update-machines';
+
+/**
+ * One restore, step by step, as Juju 1.25's `juju backups restore -b`
+ * (reference §2.2 server side, with the legacy plugin's client steps and
+ * log lines, §2.1) but driven from Quorum over SSH: the replacement is
+ * prepared by `rebootstrap`, the archive is streamed to it, and everything
+ * Juju's server-side restore does runs there as remote commands, juju-db
+ * being reached through Quorum's JujuDbClient. Cancel is honoured until the
+ * point of no return (the folders recreated); any failure sets
+ * `juju.restoreInfo` FAILED when juju-db answers, and the replacement's
+ * staging folder is removed whatever happens.
+ */
+
+export interface RestoreArchive {
+  readonly file: string;
+  readonly expectedChecksum: string | null;
+}
+
+export interface RestoreRunDeps {
+  readonly secrets: SecretRegistry;
+  readonly state: RunState;
+  /** The operator's cancel; ignored after the point of no return. */
+  readonly signal: AbortSignal;
+  readonly archive: RestoreArchive;
+  /** Local staging folder (empty or absent); the caller removes it. */
+  readonly stagingDir: string;
+  /** The re-bootstrap: a fresh replacement with the backup's machine id; its Juju address and instance id. */
+  rebootstrap(log: (line: string) => void, signal: AbortSignal): Promise<{ address: string; instanceId: string | null }>;
+  /** SSH to the replacement (its own connection, so agent.conf is read afresh). */
+  targetSession(address: string): Promise<StateServerSession>;
+  /** SSH to a machine of the environment (updating all machines). */
+  machineSession: SessionFor;
+  /** Give up waiting for juju-db after this long (default 60 s). */
+  readonly jujuDbTimeoutMs?: number;
+}
+
+export interface RestoreOutcome {
+  readonly machineId: string;
+  readonly address: string;
+  readonly instanceId: string | null;
+  readonly inspection: BackupInspection;
+  readonly removedStateServers: readonly string[];
+  readonly rows: readonly MachineUpdateRow[];
+  readonly toUpdate: readonly MachineToUpdate[];
+  readonly status: RestoreStatus;
+}
+
+const REMOTE_STAGING_PARENT = '/var/tmp';
+/** Upload progress is published at most this often. */
+const BYTES_EVERY_MS = 200;
+
+function throwIfCancelled(signal: AbortSignal, where: string): void {
+  if (signal.aborted) throw new QuorumError('cancelled', `The restore was cancelled ${where}; nothing on the replacement was wiped.`);
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function runRestore(deps: RestoreRunDeps): Promise<RestoreOutcome> {
+  const { state, signal, secrets } = deps;
+  let current: RestoreStepId = 'extract-credentials';
+  let target: StateServerSession | null = null;
+  let remoteStaging: string | null = null;
+  let db: RestoredDb | null = null;
+  let login: AdminLogin | null = null;
+  const log = (text: string, level: 'info' | 'warning' | 'error' = 'info') => state.log(current, secrets.redact(text), level);
+  const step = async <T>(id: RestoreStepId, fn: () => Promise<T>): Promise<T> => {
+    current = id;
+    state.begin(id);
+    const value = await fn();
+    state.succeed(id);
+    return value;
+  };
+  const run = async (what: string, cmd: Parameters<StateServerSession['run']>[0], opts: Parameters<StateServerSession['run']>[1] = {}) => {
+    log(`$ ${what}`);
+    const pre = !state.run.pointOfNoReturn.passed;
+    return (await target!.run(cmd, { ...opts, ...(pre ? { signal } : {}) })).toString('utf8');
+  };
+
+  try {
+    // 1. extracted credentials from backup file
+    const extracted = await step('extract-credentials', async () => {
+      const x = await extractForRestore(deps.archive.file, deps.stagingDir, { signal, expectedChecksum: deps.archive.expectedChecksum });
+      if (!x.agentConf) throw new QuorumError('archive-invalid', `root.tar has no agent.conf for machine ${x.inspection.metadata?.machine ?? '0'}: agent password not found in configuration`);
+      const conf = parseAgentConf(await readFile(x.agentConf, 'utf8'), 'the backup', x.agentConf, secrets);
+      if (!conf.credentials.oldpassword && !conf.credentials.apipassword) throw new QuorumError('archive-invalid', 'agent old password not found in configuration');
+      login = { tag: conf.info.tag, oldpassword: conf.credentials.oldpassword, apipassword: conf.credentials.apipassword, statepassword: conf.credentials.statepassword, cacert: conf.info.cacert };
+      log(`read ${conf.info.tag}'s agent.conf from root.tar (stateport ${conf.info.stateport ?? 37017}, apiport ${conf.info.apiport ?? 17070})`);
+      return x;
+    });
+    const inspection = extracted.inspection;
+    const machineId = inspection.metadata?.machine || '0';
+    const verdict: RestoreVerdict = restoreVerdict(inspection);
+    if (!verdict.allowed) throw new QuorumError('invalid-input', verdict.jujuError ?? verdict.reason);
+
+    // 2. re-bootstrapping environment
+    const fresh = await step('rebootstrap', async () => {
+      throwIfCancelled(signal, 'before re-bootstrapping');
+      return deps.rebootstrap((line) => log(line), signal);
+    });
+    state.target(fresh.address);
+
+    // 3. connecting to newly bootstrapped instance
+    await step('connect', async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          target = await deps.targetSession(fresh.address);
+          break;
+        } catch (error) {
+          if (attempt >= 8 || signal.aborted) throw error;
+          log(`bootstrapped instance not ready - attempting to redial (${message(error)})`, 'warning');
+          await new Promise((r) => setTimeout(r, 500 * attempt));
+        }
+      }
+      const probe = parseRestoreProbe(await run('restore-probe /var/lib/juju', { kind: 'restore-probe', dataDir: '/var/lib/juju' }));
+      log(`Juju tools ${probe.tools.map((t) => t.version ?? '?').join(', ') || 'none'}; ${probe.mongorestore ? `${probe.mongorestore.path} (${probe.mongorestore.version})` : 'no mongorestore'}`);
+      if (!probe.mongorestore) throw new QuorumError('invalid-input', `${fresh.address} has no mongorestore (/usr/lib/juju/bin/mongorestore or on PATH).`);
+    });
+
+    // 4. restoring bootstrap machine
+    await step('restore-bootstrap', async () => {
+      log(`machine ${machineId} → ${fresh.address}${fresh.instanceId ? ` (instance ${fresh.instanceId})` : ''}`);
+      const need = inspection.size + inspection.gzip.uncompressedBytes + inspection.rootTar.bytes;
+      const free = parseDfAvailable(await run(`df -P -B1 ${REMOTE_STAGING_PARENT}`, { kind: 'free-space', path: REMOTE_STAGING_PARENT }));
+      if (free < need) {
+        throw new QuorumError('disk-full', `Not enough space on ${fresh.address}: ${free} bytes free in ${REMOTE_STAGING_PARENT}, the archive and its extraction need about ${need}.`);
+      }
+      remoteStaging = `${REMOTE_STAGING_PARENT}/quorum-restore-${state.run.operationId.replace(/^op-/, '').slice(0, 12)}`;
+      await run(`mkdir -p -m 0700 ${remoteStaging}`, { kind: 'make-dir', path: remoteStaging, mode: 0o700 });
+    });
+
+    // 5. copying backup file to bootstrap host (streamed: memory stays flat whatever the size)
+    const remoteArchive = `${remoteStaging!}/juju-backup.tar.gz`;
+    await step('copy-backup', async () => {
+      const sha1hex = Buffer.from(inspection.checksum, 'base64').toString('hex');
+      let sent = 0;
+      let last = 0;
+      state.bytes('copy-backup', 0, inspection.size);
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          sent += chunk.length;
+          const now = Date.now();
+          if (now - last >= BYTES_EVERY_MS) {
+            last = now;
+            state.bytes('copy-backup', sent, inspection.size);
+          }
+          cb(null, chunk);
+        },
+      });
+      const source = createReadStream(deps.archive.file).pipe(counter);
+      await run(`upload ${inspection.fileName} → ${remoteArchive} (${inspection.size} bytes, SHA-1 checked)`, { kind: 'upload-file', path: remoteArchive, mode: 0o600, size: inspection.size, sha1: sha1hex }, { stdin: source });
+      state.bytes('copy-backup', sent, inspection.size);
+    });
+
+    // 6. updating bootstrap machine
+    const fix = await step('update-bootstrap', async () => {
+      const agentJob = `jujud-machine-${machineId}` as ServiceName;
+      const status = await run(`service ${agentJob} status`, { kind: 'service', service: agentJob, action: 'status' }).catch(() => '');
+      if (parseServiceRunning(status)) await run(`service ${agentJob} stop`, { kind: 'service', service: agentJob, action: 'stop' });
+      const dbStatus = await run('service juju-db status', { kind: 'service', service: 'juju-db', action: 'status' }).catch(() => '');
+      if (parseServiceRunning(dbStatus)) await run('service juju-db stop', { kind: 'service', service: 'juju-db', action: 'stop' });
+      throwIfCancelled(signal, 'before the point of no return');
+      state.passPointOfNoReturn();
+      log('point of no return: recreating /var/lib/juju, /var/lib/juju/db and /var/log/juju');
+      await run('recreate /var/lib/juju /var/lib/juju/db /var/log/juju', {
+        kind: 'recreate-dirs',
+        dirs: RESTORE_DIRS.map((p) => ({ path: p, mode: p.endsWith('/db') ? 0o700 : 0o755, owner: 'root:root' })),
+      });
+      await run(`tar -C ${remoteStaging} -xpzf ${remoteArchive}`, { kind: 'extract-tar', archive: remoteArchive, dir: remoteStaging!, gzip: true });
+      await run(`tar -C / -xpf ${remoteStaging}/juju-backup/root.tar`, { kind: 'extract-tar', archive: `${remoteStaging}/juju-backup/root.tar`, dir: '/', gzip: false });
+      log('placed new files');
+      const confPath = `/var/lib/juju/agents/machine-${machineId}/agent.conf`;
+      const before = await run(`cat ${confPath}`, { kind: 'read-file', path: confPath });
+      const rewritten = rewriteAgentConfAddresses(before, fresh.address);
+      await run(`write ${confPath}.old`, { kind: 'write-file', path: `${confPath}.old`, mode: 0o600 }, { stdin: before });
+      await run(`write ${confPath}`, { kind: 'write-file', path: confPath, mode: 0o600 }, { stdin: rewritten.text });
+      for (const [k, c] of Object.entries(rewritten.changed)) if (c) log(`${k}: ${c.from} → ${c.to}`);
+      const restoreLog = await run(`mongorestore ${verdict.mongorestoreArgs.join(' ')} ${remoteStaging}/juju-backup/dump`, {
+        kind: 'mongorestore',
+        dbpath: '/var/lib/juju/db',
+        dump: `${remoteStaging}/juju-backup/dump`,
+        oplogReplay: verdict.path === 'oplog-replay',
+      });
+      for (const line of restoreLog.trim().split('\n').filter(Boolean).slice(-5)) log(`mongorestore: ${line}`);
+      await run('service juju-db start', { kind: 'service', service: 'juju-db', action: 'start' });
+      db = await openRestoredDb(target!, login!, secrets, deps.jujuDbTimeoutMs);
+      log(`connected to juju-db on ${fresh.address} as ${login!.oldpassword ? 'admin' : login!.tag}`);
+      const config = await initiateReplicaSet(db.client, fresh.address, deps.jujuDbTimeoutMs);
+      log(`replica set "juju" initiated: member 1 ${fresh.address}:37017 {juju-machine-id: "0"} (${JSON.stringify(config.members[0]?.host)})`);
+      await setRestoreStatus(db.client, 'PENDING');
+      await setRestoreStatus(db.client, 'RESTORING');
+      state.status('RESTORING');
+      const fixed = await fixUpMachines(db.client, machineId, fresh.address, fresh.instanceId);
+      log(`machine ${machineId}: instanceid ${fresh.instanceId ?? '(kept)'}, address ${fresh.address}${fixed.removedStateServers.length ? `; removed state servers ${fixed.removedStateServers.join(', ')}` : ''}`);
+      await run(`rm -rf ${remoteStaging}`, { kind: 'remove-staging', path: remoteStaging! });
+      remoteStaging = null;
+      return fixed;
+    });
+
+    // 7. restored bootstrap machine
+    await step('restored-bootstrap', async () => {
+      await run(`service jujud-machine-${machineId} start`, { kind: 'service', service: `jujud-machine-${machineId}` as ServiceName, action: 'start' });
+    });
+
+    // 8. opening state
+    const toUpdate = await step('open-state', async () => {
+      const machines = await machinesToUpdate(db!.client);
+      log(`${machines.length} machine${machines.length === 1 ? '' : 's'} to update: ${machines.map((m) => m.machineId).join(', ') || 'none'}`);
+      return machines;
+    });
+
+    // 9. updating all machines
+    const rows = await step('update-all-machines', async () => {
+      const r = await updateAllMachines(toUpdate, fresh.address, deps.machineSession, (row) => state.row(row), (line) => log(line));
+      const failed = r.filter((x) => x.state === 'failed').length;
+      if (failed > 0) log(`${failed} of ${r.length} machines failed to update; retry them once they are up`, 'warning');
+      return r;
+    });
+    await setRestoreStatus(db!.client, 'RESTORED');
+    state.status('RESTORED');
+    await setRestoreStatus(db!.client, 'CHECKED');
+    state.status('CHECKED');
+    log(`restore from "${deps.archive.file}" completed`);
+    return { machineId, address: fresh.address, instanceId: fresh.instanceId, inspection, removedStateServers: fix.removedStateServers, rows, toUpdate, status: 'CHECKED' };
+  } catch (error) {
+    const cancelled = error instanceof QuorumError && error.code === 'cancelled';
+    state.fail(current, secrets.redact(message(error)), cancelled);
+    for (const s of state.run.steps) if (s.state === 'pending') state.skip(s.id, 'not run');
+    await markFailed(deps, db, target, login, state);
+    throw error;
+  } finally {
+    if (remoteStaging && target) await (target as StateServerSession).run({ kind: 'remove-staging', path: remoteStaging }).catch(() => undefined);
+    await (db as RestoredDb | null)?.close();
+  }
+}
+
+/** FAILED in `juju.restoreInfo` when juju-db on the replacement answers (best effort, bounded). */
+async function markFailed(deps: RestoreRunDeps, db: RestoredDb | null, target: StateServerSession | null, login: AdminLogin | null, state: RunState): Promise<void> {
+  try {
+    let client = db;
+    if (!client && target && login && state.run.pointOfNoReturn.passed) {
+      await target.run({ kind: 'service', service: 'juju-db', action: 'start' }).catch(() => undefined);
+      client = await openRestoredDb(target, login, deps.secrets, 5_000);
+      try {
+        await setRestoreStatus(client.client, 'FAILED');
+      } finally {
+        await client.close();
+      }
+      state.status('FAILED');
+      return;
+    }
+    if (client) {
+      await setRestoreStatus(client.client, 'FAILED');
+      state.status('FAILED');
+    }
+  } catch {
+    // juju-db does not answer: nothing to record there.
+  }
+}
+

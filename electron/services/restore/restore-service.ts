@@ -1,0 +1,427 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, realpath, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { QuorumError, serializeError } from '../../../shared/errors';
+import type {
+  ArchiveRef,
+  MachineUpdateRow,
+  PrecheckResult,
+  RestoreConfirmations,
+  RestoreInspectResult,
+  RestoreResult,
+  RestoreRun,
+  RestoreTarget,
+} from '../../../shared/ipc/channels/restore';
+import type { SecretRegistry } from '../../../shared/redact';
+import { restoreVerdict } from '../../../shared/restore/verdict';
+import type { SandboxControl, SandboxDescription } from '../../sandbox/types';
+import { ConnectionManager } from '../connection/connection-manager';
+import type { ConnectionTarget } from '../environments/target';
+import { targetForSandbox } from '../environments/targets';
+import type { Logger } from '../log';
+import type { OperationManager } from '../operations/operation-manager';
+import { inspectBackup } from './inspect';
+import { judgePrechecks, oldInstanceStillExists } from './prechecks';
+import { probeStateServers, probeTarget } from './probes';
+import { runRestore, type RestoreOutcome } from './restore-run';
+import { RunState } from './run-state';
+import { updateMachine } from './update-machines';
+
+/**
+ * The restore service behind the `restore.*` channels: stage and inspect an
+ * archive, judge the checklist, run the restore (restore-run.ts) as an
+ * operation of kind `restore`, retry one machine's update, and rehearse in a
+ * throwaway sandbox. Each run gets its own ConnectionManager, so the
+ * replacement's agent.conf is read afresh and the console's own connection
+ * is never disturbed; local staging lives under `QUORUM_HOME/restore/` and
+ * is removed when the run ends, however it ends.
+ */
+
+/** Where an environment is, as the restore needs it. */
+export interface RestorePlace {
+  readonly environmentId: string;
+  readonly name: string;
+  /** Environment UUID when known without asking juju-db (the sandbox's description, the .jenv). */
+  readonly uuid: string | null;
+  readonly target: ConnectionTarget;
+  /** The sandbox's control, when the environment is a sandbox. */
+  readonly sandbox: (SandboxControl & { describe(): Promise<SandboxDescription> | SandboxDescription }) | null;
+}
+
+export interface RestoreServiceOptions {
+  readonly home: string;
+  readonly operations: OperationManager;
+  readonly secrets: SecretRegistry;
+  readonly log: Logger;
+  readonly place: (environmentId: string) => Promise<RestorePlace>;
+  readonly emitProgress: (run: RestoreRun) => void;
+  /** The SHA-1 the library or the server recorded for a local file, when one did. */
+  readonly recordedChecksum?: (localPath: string) => Promise<{ checksum: string; source: 'library' | 'server' } | null>;
+  /** Downloads a server backup into `dir`; returns the file and its recorded checksum. */
+  readonly downloadServerBackup?: (environmentId: string, backupId: string, dir: string, signal: AbortSignal) => Promise<{ file: string; checksum: string }>;
+  /** Starts a throwaway sandbox in `home` shaped like the archive's environment (rehearsal). */
+  readonly startThrowawaySandbox?: (home: string, shape: { stateServers: number; workloads: number }) => Promise<RestorePlace & { stop(): Promise<void> }>;
+  readonly connectionBackoff?: { initialMs: number; maxMs: number };
+  readonly jujuDbTimeoutMs?: number;
+}
+
+interface RunRecord {
+  state: RunState;
+  result: RestoreResult | null;
+  outcome: RestoreOutcome | null;
+  place: RestorePlace;
+}
+
+export interface RestoreService {
+  stage(localPath: string): Promise<{ localPath: string; fileName: string; size: number; staged: boolean }>;
+  discard(localPath: string): Promise<{ removed: boolean }>;
+  inspect(archive: ArchiveRef): { operationId: string };
+  precheck(environmentId: string, archive: ArchiveRef, target: RestoreTarget, confirmations: RestoreConfirmations): Promise<PrecheckResult>;
+  start(environmentId: string, archive: ArchiveRef, target: RestoreTarget, confirmations: RestoreConfirmations): Promise<{ operationId: string }>;
+  retryMachine(operationId: string, machineId: string): Promise<MachineUpdateRow>;
+  rehearse(archive: ArchiveRef): { operationId: string };
+  result(operationId: string): { run: RestoreRun; result: RestoreResult | null };
+  close(): Promise<void>;
+}
+
+const ARCHIVE_NAME = /\.(tar\.gz|tgz)$/i;
+
+export function createRestoreService(options: RestoreServiceOptions): RestoreService {
+  const log = options.log.child('restore');
+  const stagingRoot = path.join(options.home, 'staging');
+  const workRoot = path.join(options.home, 'restore');
+  const runs = new Map<string, RunRecord>();
+  /** Replacements this service started, by environment: a retry may power them off and start again. */
+  const replacements = new Set<string>();
+  const managers = new Set<ConnectionManager>();
+
+  const newManager = (): ConnectionManager => {
+    const m = new ConnectionManager({ quorumHome: options.home, secrets: options.secrets, logger: log, backoff: options.connectionBackoff ?? { initialMs: 200, maxMs: 2_000 } });
+    managers.add(m);
+    return m;
+  };
+  const closeManager = async (m: ConnectionManager) => {
+    managers.delete(m);
+    await m.close().catch(() => undefined);
+  };
+
+  const isStaged = async (file: string): Promise<boolean> => {
+    const root = await realpath(stagingRoot).catch(() => stagingRoot);
+    return path.dirname(file) === root || path.dirname(file) === stagingRoot;
+  };
+
+  const checkFile = async (localPath: string): Promise<{ file: string; size: number }> => {
+    if (!path.isAbsolute(localPath)) throw new QuorumError('invalid-input', `${localPath} is not an absolute path.`);
+    const info = await stat(localPath).catch(() => null);
+    if (!info) throw new QuorumError('not-found', `${localPath} does not exist.`);
+    if (info.isDirectory()) throw new QuorumError('invalid-input', `${path.basename(localPath)} is a folder; drop the juju-backup-*.tar.gz file itself.`);
+    if (!info.isFile()) throw new QuorumError('invalid-input', `${path.basename(localPath)} is not a regular file.`);
+    const staged = await isStaged(localPath);
+    if (!ARCHIVE_NAME.test(localPath) && !(staged && ARCHIVE_NAME.test(localPath.replace(/^.*?-/, '')))) {
+      throw new QuorumError('invalid-input', `${path.basename(localPath)} is not a backup archive: Juju's backups are .tar.gz (or .tgz) files.`);
+    }
+    return { file: localPath, size: info.size };
+  };
+
+  /** The local file for an archive ref (a server backup is downloaded into `dir`), with its recorded checksum. */
+  const resolveArchive = async (archive: ArchiveRef, dir: string, signal: AbortSignal) => {
+    if ('localPath' in archive) {
+      const { file } = await checkFile(archive.localPath);
+      const recorded = (await options.recordedChecksum?.(file).catch(() => null)) ?? null;
+      return { file, expected: recorded?.checksum ?? null, source: recorded?.source ?? null, temporary: false };
+    }
+    if (!options.downloadServerBackup) throw new QuorumError('invalid-input', 'Server backups cannot be fetched here; download it from the Backups page first.');
+    const got = await options.downloadServerBackup(archive.environmentId, archive.backupId, dir, signal);
+    return { file: got.file, expected: got.checksum, source: 'server' as const, temporary: true };
+  };
+
+  const inspectionCache = new Map<string, RestoreInspectResult>();
+
+  const precheck: RestoreService['precheck'] = async (environmentId, archive, target, confirmations) => {
+    const place = await options.place(environmentId);
+    const ref = 'localPath' in archive ? (await checkFile(archive.localPath)).file : null;
+    let inspected = ref ? inspectionCache.get(ref) : undefined;
+    if (!inspected) {
+      const abort = new AbortController();
+      const dir = path.join(workRoot, `precheck-${randomUUID()}`);
+      try {
+        const r = await resolveArchive(archive, dir, abort.signal);
+        const inspection = await inspectBackup(r.file, { expectedChecksum: r.expected });
+        inspected = { localPath: r.file, inspection: inspection as never, verdict: restoreVerdict(inspection) as never, checksum: { state: r.expected ? 'verified' : 'unverified', expected: r.expected, source: r.source } };
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+    const { inspection, verdict } = inspected!;
+    const origin = inspection.metadata?.machine || '0';
+    const manager = newManager();
+    try {
+      const connection = manager.open(place.target);
+      let originAddress: string | null = null;
+      let originInstance: string | null = null;
+      if (place.sandbox) {
+        const d = await place.sandbox.describe();
+        const m = d.machines.find((x) => x.id === origin);
+        originAddress = m?.address ?? null;
+        originInstance = m?.instanceId ?? null;
+      }
+      const servers = await probeStateServers(connection, originAddress ? [originAddress] : []);
+      const originProbe = servers.find((s) => (originAddress ? s.address === originAddress : s.machineId === origin));
+      const uuid = place.uuid ?? connection.sessions().map((s) => s.agentConf?.environmentUuid ?? null).find((u) => u) ?? null;
+      let targetFacts: Parameters<typeof judgePrechecks>[0]['target'] = { kind: 'sandbox', address: null, reachable: null, error: null, toolsVersions: [], mongorestore: null, freeBytes: null };
+      if (target.kind === 'host') {
+        const hostTarget: ConnectionTarget = { ...place.target, stateServers: [{ address: target.address, ssh: { host: target.address, port: target.sshPort ?? 22 } }] };
+        const probe = await probeTarget(newManagerFor(hostTarget).session(target.address));
+        targetFacts = { kind: 'host', address: target.address, ...probe };
+      }
+      return judgePrechecks({
+        verdict,
+        archiveEnvironmentUuid: inspection.metadata?.environment ?? null,
+        environmentUuid: uuid,
+        environmentName: place.name,
+        originMachineId: origin,
+        originInstanceId: originInstance,
+        originSshUp: originProbe ? originProbe.sshUp : null,
+        originJujuDbUp: originProbe ? originProbe.jujuDbUp : null,
+        target: targetFacts,
+        backupVersion: inspection.metadata?.version ?? null,
+        neededBytes: inspection.size + inspection.gzip.uncompressedBytes + inspection.rootTar.bytes,
+        votingUp: servers.filter((s) => s.hasVote).map((s) => s.machineId ?? s.address),
+        confirmations,
+      });
+    } finally {
+      await closeManager(manager);
+      for (const m of [...extraManagers]) await closeManager(m);
+      extraManagers.clear();
+    }
+  };
+  const extraManagers = new Set<ConnectionManager>();
+  const newManagerFor = (target: ConnectionTarget) => {
+    const m = newManager();
+    extraManagers.add(m);
+    return m.open(target);
+  };
+
+  /** The steps against one place; shared by `start` and `rehearse`. */
+  const execute = async (record: RunRecord, archive: ArchiveRef, target: RestoreTarget, signal: AbortSignal): Promise<RestoreResult> => {
+    const { place, state } = record;
+    const began = Date.now();
+    const dir = path.join(workRoot, state.run.operationId);
+    await mkdir(workRoot, { recursive: true, mode: 0o700 });
+    const manager = newManager();
+    try {
+      const resolved = await resolveArchive(archive, path.join(dir, 'download'), signal);
+      const sandbox = place.sandbox;
+      const key = `${place.environmentId}:${place.target.keyFile}`;
+      let machineTarget = place.target;
+      const outcome = await runRestore({
+        secrets: options.secrets,
+        state,
+        signal,
+        archive: { file: resolved.file, expectedChecksum: resolved.expected },
+        stagingDir: path.join(dir, 'staging'),
+        ...(options.jujuDbTimeoutMs ? { jujuDbTimeoutMs: options.jujuDbTimeoutMs } : {}),
+        rebootstrap: async (say) => {
+          if (target.kind === 'host') {
+            say(`using the freshly bootstrapped host ${target.address} named by the operator`);
+            return { address: target.address, instanceId: null };
+          }
+          if (!sandbox) throw new QuorumError('invalid-input', 'This environment is not a sandbox: name the freshly bootstrapped host to restore onto.');
+          const id = state.run.machineId;
+          const d = await sandbox.describe();
+          const old = d.machines.find((m) => m.id === id);
+          if (old?.powered) {
+            if (!replacements.has(`${key}:${id}`)) throw new QuorumError('conflict', oldInstanceStillExists(old.instanceId));
+            say(`powering off the replacement an earlier attempt started (instance "${old.instanceId}")`);
+            await sandbox.powerOff(id);
+          }
+          say(`Bootstrapping environment "${d.environment.name}"`);
+          say('Starting new instance for initial state server');
+          const added = await sandbox.addMachine({ id, jobs: ['JobManageEnviron', 'JobHostUnits'] });
+          replacements.add(`${key}:${id}`);
+          say(` - ${added.instanceId}`);
+          machineTarget = { ...targetForSandbox(await sandbox.describe()), environmentId: place.environmentId };
+          return { address: added.address, instanceId: added.instanceId };
+        },
+        targetSession: async (address) => {
+          const t: ConnectionTarget =
+            target.kind === 'host' ? { ...place.target, stateServers: [{ address, ssh: { host: address, port: target.sshPort ?? 22 } }] } : machineTarget;
+          return manager.open(t).stateServer(address);
+        },
+        machineSession: async (address) => manager.open(machineTarget).stateServer(address),
+      });
+      record.outcome = outcome;
+      const result = await summarise(record, outcome, Date.now() - began, manager.open(machineTarget));
+      record.result = result;
+      state.finish('succeeded', null);
+      return result;
+    } catch (error) {
+      const qe = error instanceof QuorumError ? error : new QuorumError('internal', String(error));
+      state.finish(qe.code === 'cancelled' ? 'cancelled' : 'failed', serializeError(qe));
+      throw error;
+    } finally {
+      await closeManager(manager);
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+
+  const summarise = async (record: RunRecord, outcome: RestoreOutcome, durationMs: number, connection: ReturnType<ConnectionManager['open']>): Promise<RestoreResult> => {
+    const session = await connection.stateServer(outcome.address);
+    const { machines, members } = await session.withMongo(async (c) => ({
+      machines: await c.find({ db: 'juju', collection: 'machines' }, {}).toArray(),
+      members: ((await c.command('admin', { replSetGetStatus: 1 }).catch(() => ({ members: [] }))).members ?? []) as Array<{ name?: string }>,
+    }));
+    const view = machines
+      .map((m) => {
+        const address = (m.preferredprivateaddress as { value?: string } | undefined)?.value ?? null;
+        const isStateServer = ((m.jobs as unknown[]) ?? []).map(Number).includes(2);
+        const hasVote = isStateServer && m.hasvote === true && members.some((x) => x.name === `${address}:37017`);
+        const row = outcome.rows.find((r) => r.machineId === String(m.machineid));
+        const agentState = isStateServer ? 'started' : row?.state === 'succeeded' ? 'started' : row ? 'down' : 'unknown';
+        return { machineId: String(m.machineid), address, isStateServer, hasVote, agentState, life: ['alive', 'dying', 'dead'][Number(m.life)] ?? 'alive' };
+      })
+      .sort((a, b) => Number(a.machineId) - Number(b.machineId));
+    const stateServers = view.filter((m) => m.isStateServer);
+    const failed = outcome.rows.filter((r) => r.state === 'failed').length;
+    return {
+      environmentId: record.place.environmentId,
+      mode: record.state.run.mode,
+      machineId: outcome.machineId,
+      targetAddress: outcome.address,
+      restoreStatus: outcome.status,
+      stateServers,
+      machines: view,
+      updates: [...outcome.rows],
+      durationMs,
+      sentence:
+        `The environment now has a single state server (machine ${outcome.machineId} at ${outcome.address}). ` +
+        (failed ? `${failed} machine${failed > 1 ? 's' : ''} could not be updated; retry once they are up. ` : 'Every other machine follows it. ') +
+        'Enable HA (3) to get redundancy back, and take a new backup.',
+    };
+  };
+
+  const launch = (environmentId: string, mode: RestoreRun['mode'], title: string, machineId: string, body: (record: RunRecord, signal: AbortSignal) => Promise<RestoreResult>, place: RestorePlace) =>
+    options.operations.start('restore', { environmentId, title, exclusiveKey: `restore:${environmentId}` }, async (ctx) => {
+      const state = new RunState({ operationId: ctx.operationId, environmentId, mode, machineId }, (run) => {
+        options.emitProgress(run);
+        const running = run.steps.find((s) => s.state === 'running');
+        ctx.progress({ phase: running?.id ?? run.state, message: running?.title ?? run.state, step: run.steps.filter((s) => s.state === 'succeeded').length, steps: run.steps.length });
+      });
+      const record: RunRecord = { state, result: null, outcome: null, place };
+      runs.set(ctx.operationId, record);
+      // Cancel reaches the steps only until the point of no return.
+      const abort = new AbortController();
+      ctx.signal.addEventListener('abort', () => {
+        if (!state.run.pointOfNoReturn.passed) abort.abort();
+        else ctx.log('Cancel asked after the point of no return: the restore goes on to its end.', 'warning');
+      });
+      return body(record, abort.signal);
+    });
+
+  return {
+    async stage(localPath) {
+      const { file, size } = await checkFile(localPath);
+      return { localPath: file, fileName: path.basename(file), size, staged: await isStaged(file) };
+    },
+    async discard(localPath) {
+      if (!(await isStaged(path.resolve(localPath)))) throw new QuorumError('forbidden', 'Only files Quorum staged can be discarded here.');
+      inspectionCache.delete(localPath);
+      await rm(localPath, { force: true });
+      return { removed: true };
+    },
+    inspect(archive) {
+      return options.operations.start('restore', { environmentId: 'environmentId' in archive ? archive.environmentId : '', title: 'Inspect backup archive' }, async (ctx) => {
+        const dir = path.join(workRoot, ctx.operationId);
+        try {
+          const r = await resolveArchive(archive, dir, ctx.signal);
+          const inspection = await inspectBackup(r.file, {
+            signal: ctx.signal,
+            expectedChecksum: r.expected,
+            onProgress: (bytes, total) => ctx.progress({ phase: 'inspecting', message: `Reading ${path.basename(r.file)}`, bytes, totalBytes: total, fraction: total ? bytes / total : 0 }),
+          });
+          const result: RestoreInspectResult = {
+            localPath: r.file,
+            inspection: inspection as never,
+            verdict: restoreVerdict(inspection) as never,
+            checksum: { state: r.expected ? 'verified' : 'unverified', expected: r.expected, source: r.source },
+          };
+          if (!r.temporary) inspectionCache.set(r.file, result);
+          return result;
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      });
+    },
+    precheck,
+    async start(environmentId, archive, target, confirmations) {
+      const checks = await precheck(environmentId, archive, target, confirmations);
+      if (!checks.canStart) {
+        const failing = checks.items.filter((i) => i.state === 'fail');
+        throw new QuorumError('conflict', failing.map((i) => i.why).join(' '), { details: { failing: failing.map((i) => i.id).join(',') } });
+      }
+      const place = await options.place(environmentId);
+      return launch(environmentId, 'restore', `Restore ${place.name} from backup`, checks.originMachineId, (record, signal) => execute(record, archive, target, signal), place);
+    },
+    async retryMachine(operationId, machineId) {
+      const record = runs.get(operationId);
+      const row = record?.state.run.machines.find((r) => r.machineId === machineId);
+      if (!record || !record.outcome || !row) throw new QuorumError('not-found', `No finished restore ${operationId} with machine ${machineId} to retry.`);
+      const m = record.outcome.toUpdate.find((x) => x.machineId === machineId)!;
+      const manager = newManager();
+      try {
+        const t = record.place.sandbox ? { ...targetForSandbox(await record.place.sandbox.describe()), environmentId: record.place.environmentId } : record.place.target;
+        record.state.row({ ...row, state: 'running' });
+        const next = await updateMachine(m, record.outcome.address, (a) => manager.open(t).stateServer(a), row.attempts + 1, (line) => record.state.log('update-all-machines', line));
+        record.state.row(next);
+        if (record.result) record.result = { ...record.result, updates: record.result.updates.map((u) => (u.machineId === machineId ? next : u)) };
+        return next;
+      } finally {
+        await closeManager(manager);
+      }
+    },
+    rehearse(archive) {
+      if (!options.startThrowawaySandbox) throw new QuorumError('invalid-input', 'Rehearsal needs the sandbox, which this console cannot start.');
+      const start = options.startThrowawaySandbox;
+      return options.operations.start('restore', { environmentId: 'rehearsal', title: 'Rehearse restore in a throwaway sandbox' }, async (ctx) => {
+        const home = path.join(workRoot, `rehearsal-${ctx.operationId}`);
+        await mkdir(home, { recursive: true, mode: 0o700 });
+        const dir = path.join(workRoot, `${ctx.operationId}-rehearse`);
+        try {
+          const r = await resolveArchive(archive, dir, ctx.signal);
+          const inspection = await inspectBackup(r.file, { signal: ctx.signal, expectedChecksum: r.expected });
+          const machine = inspection.metadata?.machine || '0';
+          ctx.log(`Starting a throwaway sandbox in ${home}`);
+          const shape = await shapeOf(r.file, inspection);
+          const sandbox = await start(home, shape);
+          try {
+            const d = await sandbox.sandbox!.describe();
+            for (const m of d.machines.filter((x) => x.stateServer)) await sandbox.sandbox!.powerOff(m.id);
+            const rec: RunRecord = { state: new RunState({ operationId: ctx.operationId, environmentId: sandbox.environmentId, mode: 'rehearsal', machineId: machine }, options.emitProgress), result: null, outcome: null, place: sandbox };
+            runs.set(ctx.operationId, rec);
+            return await execute(rec, { localPath: r.file }, { kind: 'sandbox' }, ctx.signal);
+          } finally {
+            await sandbox.stop().catch(() => undefined);
+          }
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+          await rm(home, { recursive: true, force: true });
+        }
+      });
+    },
+    result(operationId) {
+      const record = runs.get(operationId);
+      if (!record) throw new QuorumError('not-found', `No restore ${operationId} is known (it may be from before Quorum restarted).`);
+      return { run: record.state.run, result: record.result };
+    },
+    async close() {
+      for (const m of [...managers]) await closeManager(m);
+    },
+  };
+}
+
+/** The archive's environment as far as known: one state server (the origin) and the workload machines its juju.machines lists. */
+async function shapeOf(file: string, inspection: Awaited<ReturnType<typeof inspectBackup>>): Promise<{ stateServers: number; workloads: number }> {
+  void file;
+  const machines = inspection.dump.databases.find((d) => d.name === 'juju')?.collections.find((c) => c.name === 'machines')?.documents ?? 1;
+  return { stateServers: 1, workloads: Math.max(0, Math.min(20, machines - 1)) };
+}
