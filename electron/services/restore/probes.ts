@@ -85,7 +85,7 @@ export async function probeTarget(session: StateServerSession, ms = PROBE_TIMEOU
     return { reachable: false, error: error instanceof Error ? error.message : String(error), toolsVersions: [], mongorestore: null, freeBytes: null };
   }
   const probe = parseRestoreProbe((await within(session.run({ kind: 'restore-probe', dataDir: '/var/lib/juju' }), ms, 'restore-probe')).toString('utf8'));
-  const freeBytes = await within(session.run({ kind: 'free-space', path: '/var/tmp' }), ms, 'df')
+  const freeBytes = await within(session.run({ kind: 'free-space', path: '/' }), ms, 'df')
     .then((b) => parseDfAvailable(b.toString('utf8')))
     .catch(() => null);
   return {

@@ -138,12 +138,13 @@ export async function runRestore(deps: RestoreRunDeps): Promise<RestoreOutcome> 
     await step('restore-bootstrap', async () => {
       log(`machine ${machineId} → ${fresh.address}${fresh.instanceId ? ` (instance ${fresh.instanceId})` : ''}`);
       const need = inspection.size + inspection.gzip.uncompressedBytes + inspection.rootTar.bytes;
-      const free = parseDfAvailable(await run(`df -P -B1 ${REMOTE_STAGING_PARENT}`, { kind: 'free-space', path: REMOTE_STAGING_PARENT }));
+      remoteStaging = `${REMOTE_STAGING_PARENT}/quorum-restore-${state.run.operationId.replace(/^op-/, '').slice(0, 12)}`;
+      await run(`mkdir -p -m 0700 ${remoteStaging}`, { kind: 'make-dir', path: remoteStaging, mode: 0o700 });
+      const free = parseDfAvailable(await run(`df -P -B1 ${remoteStaging}`, { kind: 'free-space', path: remoteStaging }));
+      log(`${free} bytes free in ${REMOTE_STAGING_PARENT}; the archive and its extraction need about ${need}`);
       if (free < need) {
         throw new QuorumError('disk-full', `Not enough space on ${fresh.address}: ${free} bytes free in ${REMOTE_STAGING_PARENT}, the archive and its extraction need about ${need}.`);
       }
-      remoteStaging = `${REMOTE_STAGING_PARENT}/quorum-restore-${state.run.operationId.replace(/^op-/, '').slice(0, 12)}`;
-      await run(`mkdir -p -m 0700 ${remoteStaging}`, { kind: 'make-dir', path: remoteStaging, mode: 0o700 });
     });
 
     // 5. copying backup file to bootstrap host (streamed: memory stays flat whatever the size)

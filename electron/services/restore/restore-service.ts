@@ -251,7 +251,9 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
         machineSession: async (address) => manager.open(machineTarget).stateServer(address),
       });
       record.outcome = outcome;
-      const result = await summarise(record, outcome, Date.now() - began, manager.open(machineTarget));
+      // A fresh connection: the replacement's agent.conf (and so its password) is the backup's now.
+      const reader = newManager();
+      const result = await summarise(record, outcome, Date.now() - began, reader.open(machineTarget)).finally(() => closeManager(reader));
       record.result = result;
       state.finish('succeeded', null);
       return result;

@@ -1,0 +1,181 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CreateBackupResult } from '../../../shared/ipc/channels/backups';
+import type { RestoreResult, RestoreRun } from '../../../shared/ipc/channels/restore';
+import { SecretRegistry } from '../../../shared/redact';
+import { ConnectionManager } from '../connection/connection-manager';
+import { targetForSandbox } from '../environments/targets';
+import { createMemoryLogger } from '../log';
+import { startBackupsHarness, type BackupsHarness } from '../backups/testing/backups-harness';
+import { BACKUPS_DB, METADATA_COLLECTION } from '../backups/server-store';
+import { createRestoreService, type RestoreService } from './restore-service';
+
+/**
+ * Restore end to end against the sandbox: back it up with the backups
+ * service, write a marker document, power off every state server, restore
+ * from the archive through the restore service into a replacement machine 0,
+ * then read the result back over SSH and juju-db.
+ */
+
+let h: BackupsHarness;
+let restore: RestoreService;
+let backup: CreateBackupResult;
+const runs: RestoreRun[] = [];
+const ENV = 'sandbox';
+const secrets = new SecretRegistry();
+
+beforeAll(async () => {
+  h = await startBackupsHarness({ tmpPrefix: 'quorum-restore-', readiness: { timeoutMs: 3_000, pollMs: 300 }, progressIntervalMs: 10, onPhase: () => undefined });
+  restore = createRestoreService({
+    home: h.home,
+    operations: h.operations,
+    secrets,
+    log: createMemoryLogger(secrets),
+    place: async () => {
+      const d = h.sandbox.describe();
+      return { environmentId: ENV, name: d.environment.name, uuid: d.environment.uuid, target: targetForSandbox(d), sandbox: h.sandbox };
+    },
+    emitProgress: (run) => runs.push(run),
+    jujuDbTimeoutMs: 30_000,
+  });
+  const client = await (await h.manager.open(h.target).stateServer(h.target.stateServers[0]!.address)).mongo();
+  await client.insert({ db: 'juju', collection: 'quorumMarker' }, [{ _id: 'before-backup', note: 'written before the backup' }]);
+  const { operationId } = await h.service.create(ENV, { notes: 'restore test', keepLocal: true });
+  const done = await h.operations.whenFinished(operationId);
+  expect(done.state, done.error?.message).toBe('succeeded');
+  backup = done.result as CreateBackupResult;
+  await client.insert({ db: 'juju', collection: 'quorumMarker' }, [{ _id: 'after-backup' }]);
+}, 180_000);
+
+afterAll(async () => {
+  await restore?.close();
+  await h?.close();
+});
+
+async function run(opId: string): Promise<{ result: RestoreResult | null; run: RestoreRun; state: string; error?: string }> {
+  const done = await h.operations.whenFinished(opId);
+  const r = restore.result(opId);
+  return { ...r, state: done.state, ...(done.error ? { error: done.error.message } : {}) };
+}
+
+async function machineSession(id: string) {
+  const d = h.sandbox.describe();
+  const m = new ConnectionManager({ quorumHome: h.home, secrets, logger: createMemoryLogger(secrets) });
+  const address = d.machines.find((x) => x.id === id)!.address;
+  return { session: await m.open(targetForSandbox(d)).stateServer(address), close: () => m.close() };
+}
+
+describe('restore against the sandbox', () => {
+  it('refuses while the origin machine is up, in Juju words', async () => {
+    const checks = await restore.precheck(ENV, { localPath: backup.localPath! }, { kind: 'sandbox' }, {});
+    const origin = checks.items.find((i) => i.id === 'origin-down')!;
+    expect(origin.state).toBe('fail');
+    expect(origin.why).toMatch(/^old bootstrap instance ".+" still seems to exist; will not replace/);
+    expect(checks.items.find((i) => i.id === 'votes')!.needs).toBe('typed-environment-name');
+    expect(checks.canStart).toBe(false);
+    await expect(restore.start(ENV, { localPath: backup.localPath! }, { kind: 'sandbox' }, {})).rejects.toThrow(/will not replace/);
+  }, 60_000);
+
+  it('fails at the point of no return when the replacement is powered off mid-restore, and a retry from the start works', async () => {
+    for (const m of h.sandbox.describe().machines.filter((x) => x.stateServer)) await h.sandbox.powerOff(m.id);
+    const checks = await restore.precheck(ENV, { localPath: backup.localPath! }, { kind: 'sandbox' }, {});
+    expect(checks.items.filter((i) => i.state === 'fail'), JSON.stringify(checks.items)).toEqual([]);
+    expect(checks.canStart).toBe(true);
+
+    let powered = false;
+    const { operationId } = await restore.start(ENV, { localPath: backup.localPath! }, { kind: 'sandbox' }, {});
+    const watch = setInterval(() => {
+      const last = runs.filter((r) => r.operationId === operationId).at(-1);
+      if (!powered && last?.pointOfNoReturn.passed) {
+        powered = true;
+        void h.sandbox.powerOff('0');
+      }
+    }, 5);
+    const failed = await run(operationId);
+    clearInterval(watch);
+    expect(powered).toBe(true);
+    expect(failed.state).toBe('failed');
+    const failedStep = failed.run.steps.find((s) => s.state === 'failed')!;
+    expect(failedStep.id).toBe('update-bootstrap');
+    expect(failedStep.error).toBeTruthy();
+    expect(await fs.readdir(path.join(h.home, 'restore')).catch(() => [])).toEqual([]);
+
+    // Retry from the start: the replacement this service made is replaced again.
+    const again = await restore.start(ENV, { localPath: backup.localPath! }, { kind: 'sandbox' }, {});
+    const ok = await run(again.operationId);
+    expect(ok.state, ok.error).toBe('succeeded');
+    expect(ok.run.steps.map((s) => [s.title, s.state])).toEqual([
+      ['extracted credentials from backup file', 'succeeded'],
+      ['re-bootstrapping environment', 'succeeded'],
+      ['connecting to newly bootstrapped instance', 'succeeded'],
+      ['restoring bootstrap machine', 'succeeded'],
+      ['copying backup file to bootstrap host', 'succeeded'],
+      ['updating bootstrap machine', 'succeeded'],
+      ['restored bootstrap machine', 'succeeded'],
+      ['opening state', 'succeeded'],
+      ['updating all machines', 'succeeded'],
+    ]);
+    const copy = ok.run.steps.find((s) => s.id === 'copy-backup')!;
+    expect(copy.bytes).toBe(backup.metadata.size);
+    const result = ok.result!;
+    expect(result.restoreStatus).toBe('CHECKED');
+    expect(result.stateServers.map((m) => [m.machineId, m.hasVote])).toEqual([['0', true]]);
+    expect(result.updates.length).toBeGreaterThan(0);
+    expect(result.updates.every((u) => u.state === 'succeeded' && u.message === `Succesful update of machine "${u.machineId}"`)).toBe(true);
+
+    // juju-db: the marker written before the backup, not the one after; restoreInfo CHECKED; one member.
+    const zero = await machineSession('0');
+    try {
+      const c = await zero.session.mongo();
+      expect(await c.findOne({ db: 'juju', collection: 'quorumMarker' }, { _id: 'before-backup' })).toMatchObject({ note: 'written before the backup' });
+      expect(await c.findOne({ db: 'juju', collection: 'quorumMarker' }, { _id: 'after-backup' })).toBeNull();
+      expect(await c.findOne({ db: 'juju', collection: 'restoreInfo' }, { _id: 'current' })).toMatchObject({ status: 'CHECKED' });
+      const status = await c.command('admin', { replSetGetStatus: 1 });
+      expect((status.members as Array<{ name: string }>).map((m) => m.name)).toEqual([`${result.targetAddress}:37017`]);
+      expect(await c.findOne({ db: 'juju', collection: 'stateServers' }, { _id: 'e' })).toMatchObject({ machineids: ['0'], votingmachineids: ['0'] });
+      // Juju's dump leaves out the backups database (reference §1.5): its metadata is not part of a restore.
+      const dbs = (await c.listDatabases()).map((d) => d.name);
+      expect(dbs).not.toContain(BACKUPS_DB);
+      void METADATA_COLLECTION;
+    } finally {
+      await zero.close();
+    }
+
+    // Every updated machine's agents point at the restored state server, the originals kept as .old.
+    for (const row of result.updates) {
+      const s = await machineSession(row.machineId);
+      try {
+        const conf = (await s.session.run({ kind: 'read-file', path: `/var/lib/juju/agents/machine-${row.machineId}/agent.conf` })).toString();
+        expect(conf).toMatch(new RegExp(`apiaddresses:\\n- ${result.targetAddress.replace(/\./g, '\\.')}:17070\\n`));
+        expect(row.agents).toContain(`machine-${row.machineId}`);
+        const old = await s.session.run({ kind: 'read-file', path: `/var/lib/juju/agents/machine-${row.machineId}/agent.conf.old` });
+        expect(old.length).toBeGreaterThan(0);
+        for (const unit of row.agents.filter((a) => a.startsWith('unit-'))) {
+          const files = (await s.session.run({ kind: 'glob', pattern: `/var/lib/juju/agents/${unit}/state/relations/*/*` })).toString().split('\n').filter(Boolean);
+          for (const f of files) expect((await s.session.run({ kind: 'read-file', path: f })).toString()).toMatch(/^change-version: 0$/m);
+        }
+      } finally {
+        await s.close();
+      }
+    }
+  }, 240_000);
+
+  it('updating all machines with one workload machine down: its row fails, Retry fixes it once it is on', async () => {
+    const workload = h.sandbox.describe().machines.find((m) => !m.stateServer)!;
+    await h.sandbox.powerOff(workload.id);
+    await h.sandbox.powerOff('0');
+    const { operationId } = await restore.start(ENV, { localPath: backup.localPath! }, { kind: 'sandbox' }, {});
+    const done = await run(operationId);
+    expect(done.state, done.error).toBe('succeeded');
+    const row = done.result!.updates.find((u) => u.machineId === workload.id)!;
+    expect(row.state).toBe('failed');
+    expect(row.message).toMatch(new RegExp(`^Update of machine "${workload.id}" failed: `));
+    expect(done.result!.updates.filter((u) => u.machineId !== workload.id).every((u) => u.state === 'succeeded')).toBe(true);
+    await h.sandbox.powerOn(workload.id);
+    const retried = await restore.retryMachine(operationId, workload.id);
+    expect(retried.state, retried.reason ?? '').toBe('succeeded');
+    expect(retried.attempts).toBe(2);
+    expect(restore.result(operationId).run.machines.find((m) => m.machineId === workload.id)!.state).toBe('succeeded');
+  }, 240_000);
+});
