@@ -12,6 +12,7 @@ import { registerConnectionHandlers } from './connection/connection-handlers';
 import { registerTopology } from './topology/register-topology';
 import { registerBackups } from './backups/register-backups';
 import { registerHa } from './ha/register-ha';
+import { registerRestore } from './restore/register-restore';
 
 export type HostKind = 'electron' | 'browser';
 
@@ -99,6 +100,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   registerBackups({ home: options.home, dispatcher, events, log, operations, environments, connections, ...(options.reveal ? { reveal: options.reveal } : {}) });
   const ha = registerHa({ home: options.home, dispatcher, events, log, secrets, operations, environments, connections, topology: topology.service });
   closers.push(async () => ha.close());
+  const restore = registerRestore({ home: options.home, dispatcher, events, log, secrets, operations, environments, sandbox });
+  closers.push(restore.close);
   environments.onSelected((id) => {
     environments.resolveTarget(id).then(
       (target) => connections.open(target),
