@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import * as tar from 'tar';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateBackupResult } from '../../../shared/ipc/channels/backups';
@@ -159,6 +160,31 @@ describe('restore against the sandbox', () => {
         await s.close();
       }
     }
+  }, 240_000);
+
+  it('a corrupt dump fails mongorestore with its message, leaves nothing staged, and the good archive then restores', async () => {
+    const work = path.join(h.home, 'corrupt');
+    await fs.mkdir(work, { recursive: true });
+    await tar.x({ file: backup.localPath!, cwd: work });
+    const bson = path.join(work, 'juju-backup/dump/juju/machines.bson');
+    const bytes = await fs.readFile(bson);
+    bytes[4] = 0x7e; // first element of the first document: no such BSON type (frames still count right)
+    await fs.writeFile(bson, bytes);
+    const bad = path.join(h.home, 'juju-backup-corrupt.tar.gz');
+    await tar.c({ gzip: true, cwd: work, file: bad, portable: true }, ['juju-backup']);
+    await h.sandbox.powerOff('0');
+    const { operationId } = await restore.start(ENV, { localPath: bad }, { kind: 'sandbox' }, {});
+    const failed = await run(operationId);
+    expect(failed.state).toBe('failed');
+    const step = failed.run.steps.find((s) => s.state === 'failed')!;
+    expect(step.id).toBe('update-bootstrap');
+    expect(step.error).toMatch(/mongorestore/);
+    expect(failed.run.steps.filter((s) => s.state === 'skipped').map((s) => s.id)).toEqual(['restored-bootstrap', 'open-state', 'update-all-machines']);
+    expect(await fs.readdir(path.join(h.home, 'restore')).catch(() => [])).toEqual([]);
+    await h.sandbox.powerOff('0');
+    const ok = await run((await restore.start(ENV, { localPath: backup.localPath! }, { kind: 'sandbox' }, {})).operationId);
+    expect(ok.state, ok.error).toBe('succeeded');
+    expect(ok.result!.restoreStatus).toBe('CHECKED');
   }, 240_000);
 
   it('updating all machines with one workload machine down: its row fails, Retry fixes it once it is on', async () => {
