@@ -5,6 +5,7 @@ import { SectionNav } from './components/section-nav';
 import { EnvironmentProblem } from './features/environments/environment-problem';
 import { EnvironmentSwitcher } from './features/environments/environment-switcher';
 import { ManageEnvironmentsDialog } from './features/environments/manage-environments-dialog';
+import { DropOverlay } from './features/restore/drop-overlay';
 import { SECTIONS, type Section } from './features/sections';
 import { useAppStore } from './store/store-context';
 
@@ -49,6 +50,7 @@ export function App({ sections = SECTIONS }: { sections?: readonly Section[] }) 
         </main>
       </div>
       {managing ? <ManageEnvironmentsDialog onClose={() => setManaging(false)} /> : null}
+      <DropOverlay />
     </div>
   );
 }

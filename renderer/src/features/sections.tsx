@@ -1,8 +1,8 @@
 import type { ComponentType } from 'react';
-import { NotAvailable } from '../components/not-available';
 import { TopologyPage } from './topology/topology-page';
 import { BackupsPage } from './backups/backups-page';
 import { HaPage } from './ha/ha-page';
+import { RestorePage } from './restore/restore-page';
 import type { SectionId } from '../store/slices/navigation-slice';
 
 export interface Section {
@@ -12,19 +12,13 @@ export interface Section {
   readonly Page: ComponentType;
 }
 
-const notYet = (feature: string): ComponentType =>
-  function SectionNotAvailable() {
-    return <NotAvailable feature={feature} />;
-  };
-
 /**
- * The console's sections in navigation order. A feature replaces its
- * placeholder here with its page, e.g.
- * `{ id: 'topology', label: 'Topology', Page: TopologyPage }`.
+ * The console's sections in navigation order, each with its page (a feature
+ * not built yet shows `components/not-available.tsx` instead).
  */
 export const SECTIONS: readonly Section[] = [
   { id: 'topology', label: 'Topology', Page: TopologyPage },
   { id: 'backups', label: 'Backups', Page: BackupsPage },
-  { id: 'restore', label: 'Restore', Page: notYet('Restore') },
+  { id: 'restore', label: 'Restore', Page: RestorePage },
   { id: 'ha', label: 'High availability', Page: HaPage },
 ];

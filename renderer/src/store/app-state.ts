@@ -7,12 +7,13 @@ import type { OperationsSlice } from './slices/operations-slice';
 import type { TopologySlice } from '../features/topology/topology-slice';
 import type { BackupsSlice } from '../features/backups/backups-slice';
 import type { HaSlice } from '../features/ha/ha-slice';
+import type { RestoreSlice } from '../features/restore/restore-slice';
 
 /**
  * The whole renderer state: the intersection of every slice. A feature adds
  * its slice here and in `create-app-store.ts` (one line each).
  */
-export type AppState = ConnectionSlice & EnvironmentsSlice & OperationsSlice & NavigationSlice & TopologySlice & BackupsSlice & HaSlice;
+export type AppState = ConnectionSlice & EnvironmentsSlice & OperationsSlice & NavigationSlice & TopologySlice & BackupsSlice & HaSlice & RestoreSlice;
 
 /** Middleware applied once, on the combined store (see `create-app-store.ts`). */
 type AppMiddleware = [['zustand/subscribeWithSelector', never]];

@@ -9,6 +9,7 @@ import { createOperationsSlice } from './slices/operations-slice';
 import { createTopologySlice } from '../features/topology/topology-slice';
 import { createBackupsSlice } from '../features/backups/backups-slice';
 import { createHaSlice } from '../features/ha/ha-slice';
+import { createRestoreSlice } from '../features/restore/restore-slice';
 
 /**
  * Builds the renderer's one store from its slices. It takes the API rather
@@ -28,6 +29,7 @@ export function createAppStore(api: QuorumApi) {
       ...createTopologySlice(api)(...args),
       ...createBackupsSlice(api)(...args),
       ...createHaSlice(api)(...args),
+      ...createRestoreSlice(api)(...args),
     })),
   );
 }

@@ -14,12 +14,16 @@ export function startSubscriptions(store: AppStore, api: QuorumApi): () => void 
   const unsubscribers = [
     api.on('environments.changed', (list) => getState().applyEnvironmentList(list)),
     api.on('operation.progress', (snapshot) => getState().applyOperation(snapshot)),
-    api.on('operation.finished', (snapshot) => getState().applyOperation(snapshot)),
+    api.on('operation.finished', (snapshot) => {
+      getState().applyOperation(snapshot);
+      getState().applyRestoreOperation(snapshot);
+    }),
     api.on('topology.changed', (snapshot) => getState().applyTopologySnapshot(snapshot)),
     api.on('connection.changed', (status) => getState().applyConnectionStatus(status)),
     api.on('backups.changed', ({ environmentId }) => getState().onBackupsChanged(environmentId)),
     api.on('ha.changed', (status) => getState().applyHaStatus(status)),
     api.on('ha.applyProgress', (progress) => getState().applyHaProgress(progress)),
+    api.on('restore.progress', (run) => getState().applyRestoreRun(run)),
   ];
   return () => {
     for (const unsubscribe of unsubscribers) unsubscribe();

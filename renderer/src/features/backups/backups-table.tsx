@@ -46,6 +46,7 @@ type Confirm = { kind: 'remove'; item: BackupListItem } | { kind: 'delete'; item
 /** Every archive, on the server and in the folder, sortable, with per-row actions. */
 export function BackupsTable() {
   const items = useAppStore(useShallow((s) => s.backups.items));
+  const environmentId = useAppStore((s) => s.backups.environmentId ?? s.environments.selectedId);
   const actions = useAppStore(
     useShallow((s) => ({
       info: s.showBackupInfo,
@@ -55,6 +56,7 @@ export function BackupsTable() {
       remove: s.removeBackup,
       deleteLocal: s.deleteLocalBackup,
       reveal: s.revealBackup,
+      restore: s.openRestoreArchive,
     })),
   );
   const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: 'started', descending: true });
@@ -135,6 +137,14 @@ export function BackupsTable() {
                       Reveal
                     </button>
                   ) : null}
+                  <button
+                    type="button"
+                    className="button button-quiet"
+                    aria-label={`Restore ${name}`}
+                    onClick={() => void actions.restore(local ? { localPath: item.localPath! } : { environmentId: environmentId ?? '', backupId: item.id }, local ? item.localPath! : `${item.id} (on the state server)`)}
+                  >
+                    Restore this one
+                  </button>
                   {onServer ? (
                     <button type="button" className="button button-danger" aria-label={`Remove ${name} from server`} onClick={() => setConfirm({ kind: 'remove', item })}>
                       Remove from server
