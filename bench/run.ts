@@ -31,6 +31,7 @@ import { SecretRegistry } from '../shared/redact';
 import { SandboxLayout } from '../electron/sandbox/layout';
 import { launchSandboxProcess } from '../electron/sandbox/sandbox-client';
 import { createBackupsService } from '../electron/services/backups/backups-service';
+import { benchRestore } from './restore-bench';
 import { BACKUP_GZIP_LEVEL } from '../electron/services/backups/create-backup';
 import { ConnectionManager } from '../electron/services/connection/connection-manager';
 import { targetForSandbox } from '../electron/services/environments/targets';
@@ -192,9 +193,11 @@ async function main(): Promise<void> {
     let pigzS: number | null;
     let pigz1S: number | null;
     let contentBytes: number;
+    let untarS: number;
     try {
+      const x0 = performance.now();
       await run('tar', ['-xzf', result.localPath!, '-C', extracted]);
-      await fs.rm(result.localPath!, { force: true });
+      untarS = (performance.now() - x0) / 1000;
       contentBytes = await du(path.join(extracted, 'juju-backup'));
       tarS = await timeTar(['-czf'], extracted, ['juju-backup'], out);
       // pigz at level 1: the same gzip level as Quorum's archive, so the fair peer.
@@ -202,7 +205,6 @@ async function main(): Promise<void> {
       pigzS = hasCommand('pigz') ? await timeTar(['-I', 'pigz', '-cf'], extracted, ['juju-backup'], out) : null;
     } finally {
       await fs.rm(extracted, { recursive: true, force: true });
-      await fs.rm(result.localPath!, { force: true });
     }
     // Extra: GNU tar over machine 0's juju-db member files and file tree (not the backup's content).
     const dbTarS = await timeTar(['-czf'], layout.dir, dataDirs, out);
@@ -229,6 +231,18 @@ async function main(): Promise<void> {
     if (pigzS !== null) console.log(`ratio backup / tar -I pigz: ${(backupS / pigzS).toFixed(2)}`);
     const worst = Math.max(peak, hwm ?? 0);
     console.log(`peak RSS target < 300 MiB: ${worst < 300 * 1024 * 1024 ? 'met' : 'NOT met'}`);
+    // The restore of the same archive into the sandbox (issue 10): its state servers powered off, a replacement machine 0.
+    try {
+      const restored = await benchRestore({ home, sandbox, archive: result.localPath!, secrets, logger });
+      console.log('');
+      console.log(row('Quorum restore (end to end)', restored.seconds, contentBytes));
+      console.log(row('GNU tar -xzf (same archive)', untarS, contentBytes));
+      console.log(`restore steps: ${restored.steps}`);
+      console.log(`ratio restore / backup: ${(restored.seconds / backupS).toFixed(2)} (target ≤ 1.50); restore / tar -xzf: ${(restored.seconds / untarS).toFixed(2)}`);
+      console.log(`restore peak RSS of the Quorum process: ${(restored.peakRss / 1048576).toFixed(0)} MiB (target < 300 MiB: ${restored.peakRss < 300 * 1048576 ? 'met' : 'NOT met'}); state servers after: ${restored.result.stateServers.map((m) => m.machineId).join(', ')}`);
+    } finally {
+      await fs.rm(result.localPath!, { force: true });
+    }
     console.log(`load average after the run: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   } finally {
     if (!stopped) {
