@@ -46,6 +46,8 @@ export interface RestoreRunDeps {
   targetSession(address: string): Promise<StateServerSession>;
   /** SSH to a machine of the environment (updating all machines). */
   machineSession: SessionFor;
+  /** Rehearsal only: the throwaway sandbox's own CA, which its juju-db serves with (see openRestoredDb). */
+  readonly alternateCaPem?: string | null;
   /** Give up waiting for juju-db after this long (default 60 s). */
   readonly jujuDbTimeoutMs?: number;
 }
@@ -201,7 +203,7 @@ export async function runRestore(deps: RestoreRunDeps): Promise<RestoreOutcome> 
       });
       for (const line of restoreLog.trim().split('\n').filter(Boolean).slice(-5)) log(`mongorestore: ${line}`);
       await run('service juju-db start', { kind: 'service', service: 'juju-db', action: 'start' });
-      db = await openRestoredDb(target!, login!, secrets, deps.jujuDbTimeoutMs);
+      db = await openRestoredDb(target!, login!, secrets, deps.jujuDbTimeoutMs, deps.alternateCaPem ?? null);
       log(`connected to juju-db on ${fresh.address} as ${login!.oldpassword ? 'admin' : login!.tag}`);
       const config = await initiateReplicaSet(db.client, fresh.address, deps.jujuDbTimeoutMs);
       log(`replica set "juju" initiated: member 1 ${fresh.address}:37017 {juju-machine-id: "0"} (${JSON.stringify(config.members[0]?.host)})`);
@@ -258,7 +260,7 @@ async function markFailed(deps: RestoreRunDeps, db: RestoredDb | null, target: S
     let client = db;
     if (!client && target && login && state.run.pointOfNoReturn.passed) {
       await target.run({ kind: 'service', service: 'juju-db', action: 'start' }).catch(() => undefined);
-      client = await openRestoredDb(target, login, deps.secrets, 5_000);
+      client = await openRestoredDb(target, login, deps.secrets, 5_000, deps.alternateCaPem ?? null);
       try {
         await setRestoreStatus(client.client, 'FAILED');
       } finally {

@@ -135,12 +135,17 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
     return { file: got.file, expected: got.checksum, source: 'server' as const, temporary: true };
   };
 
+  /** Inspections by file, size and mtime: the page's inspect, the checklist and start share one read. */
   const inspectionCache = new Map<string, RestoreInspectResult>();
+  const cacheKey = async (file: string) => {
+    const st = await stat(file).catch(() => null);
+    return st ? `${file}\0${st.size}\0${st.mtimeMs}` : file;
+  };
 
   const precheck: RestoreService['precheck'] = async (environmentId, archive, target, confirmations) => {
     const place = await options.place(environmentId);
     const ref = 'localPath' in archive ? (await checkFile(archive.localPath)).file : null;
-    let inspected = ref ? inspectionCache.get(ref) : undefined;
+    let inspected = ref ? inspectionCache.get(await cacheKey(ref)) : undefined;
     if (!inspected) {
       const abort = new AbortController();
       const dir = path.join(workRoot, `precheck-${randomUUID()}`);
@@ -148,6 +153,7 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
         const r = await resolveArchive(archive, dir, abort.signal);
         const inspection = await inspectBackup(r.file, { expectedChecksum: r.expected });
         inspected = { localPath: r.file, inspection: inspection as never, verdict: restoreVerdict(inspection) as never, checksum: { state: r.expected ? 'verified' : 'unverified', expected: r.expected, source: r.source } };
+        if (!r.temporary) inspectionCache.set(await cacheKey(r.file), inspected);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
@@ -221,6 +227,7 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
         archive: { file: resolved.file, expectedChecksum: resolved.expected },
         stagingDir: path.join(dir, 'staging'),
         ...(options.jujuDbTimeoutMs ? { jujuDbTimeoutMs: options.jujuDbTimeoutMs } : {}),
+        ...(state.run.mode === 'rehearsal' ? { alternateCaPem: place.target.caCertPem } : {}),
         rebootstrap: async (say) => {
           if (target.kind === 'host') {
             say(`using the freshly bootstrapped host ${target.address} named by the operator`);
@@ -327,7 +334,6 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
     },
     async discard(localPath) {
       if (!(await isStaged(path.resolve(localPath)))) throw new QuorumError('forbidden', 'Only files Quorum staged can be discarded here.');
-      inspectionCache.delete(localPath);
       await rm(localPath, { force: true });
       return { removed: true };
     },
@@ -347,7 +353,7 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
             verdict: restoreVerdict(inspection) as never,
             checksum: { state: r.expected ? 'verified' : 'unverified', expected: r.expected, source: r.source },
           };
-          if (!r.temporary) inspectionCache.set(r.file, result);
+          if (!r.temporary) inspectionCache.set(await cacheKey(r.file), result);
           return result;
         } finally {
           await rm(dir, { recursive: true, force: true });

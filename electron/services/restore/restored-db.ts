@@ -39,14 +39,20 @@ export interface RestoredDb {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Opens admin (or agent) on the replacement's juju-db; retries while mongod starts (Juju: 100 tries 5 s apart; here bounded by `timeoutMs`). */
-export async function openRestoredDb(session: StateServerSession, login: AdminLogin, secrets: SecretRegistry, timeoutMs = 60_000): Promise<RestoredDb> {
+/**
+ * `alternateCaPem`: a rehearsal's throwaway sandbox serves juju-db with its own
+ * CA rather than the backup's, so a TLS refusal with the backup's CA is
+ * retried with it; a real restore passes none.
+ */
+export async function openRestoredDb(session: StateServerSession, login: AdminLogin, secrets: SecretRegistry, timeoutMs = 60_000, alternateCaPem: string | null = null): Promise<RestoredDb> {
   const tunnel = await MongoTunnel.open(() => session.forwardOut('127.0.0.1', JUJU_DB_PORT));
   const [user, password] = login.oldpassword ? ['admin', login.oldpassword] : [login.tag, login.apipassword || login.statepassword];
   const deadline = Date.now() + timeoutMs;
+  let caPem = login.cacert;
   for (let attempt = 0; ; attempt++) {
     try {
       const client = await connectJujuDb(
-        { port: tunnel.port, user, password, caPem: login.cacert, authSource: 'admin', appName: 'quorum-restore', connectTimeoutMs: 5_000 },
+        { port: tunnel.port, user, password, caPem, authSource: 'admin', appName: 'quorum-restore', connectTimeoutMs: 5_000 },
         { address: session.address, user, caSource: "the backup's agent.conf cacert" },
         secrets,
       );
@@ -59,6 +65,10 @@ export async function openRestoredDb(session: StateServerSession, login: AdminLo
       };
     } catch (error) {
       const qe = error instanceof QuorumError ? error : null;
+      if (qe?.code === 'tls-failed' && alternateCaPem && caPem !== alternateCaPem) {
+        caPem = alternateCaPem;
+        continue;
+      }
       if (Date.now() > deadline || qe?.code === 'mongo-auth-failed' || qe?.code === 'tls-failed') {
         await tunnel.close();
         throw error;
