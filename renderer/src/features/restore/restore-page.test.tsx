@@ -119,6 +119,8 @@ describe('drop anywhere', () => {
     expect(api.callsTo('restore.stage')).toEqual([{ localPath: STAGED }]);
     expect(store.getState().section).toBe('restore');
     expect(screen.getByText('Inspecting the archive…')).toBeTruthy();
+    // Named as the operator knows it, not by the staged copy's name.
+    expect(screen.getByText('juju-backup-20250615-150640.tar.gz', { selector: '.mono' })).toBeTruthy();
     expect(screen.queryByRole('alert', { name: 'Archive refused' })).toBeNull();
   });
 

@@ -161,7 +161,8 @@ export const createRestoreSlice: SliceFactory<RestoreSlice> = (api) => (set, get
         patch({ refusal: staged.error.message });
         return;
       }
-      await get().openRestoreArchive({ localPath: staged.value.localPath }, staged.value.fileName, staged.value.staged);
+      // The operator's own name for it (a staged copy's name carries Quorum's prefix).
+      await get().openRestoreArchive({ localPath: staged.value.localPath }, file.name, staged.value.staged);
     },
 
     refuseRestoreDrop: (reason) => {

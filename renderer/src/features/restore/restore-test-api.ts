@@ -265,7 +265,7 @@ export function restoreApi(): RestoreTestApi {
       switch (channel) {
         case 'restore.stage': {
           const { localPath } = request as RequestOf<'restore.stage'>;
-          return ok({ localPath, fileName: localPath.split('/').pop()!.replace(/^[0-9a-f]+-/, ''), size: 1_572_864, staged: true });
+          return ok({ localPath, fileName: localPath.split('/').pop()!, size: 1_572_864, staged: true });
         }
         case 'restore.discard':
           return ok({ removed: true });
