@@ -190,3 +190,48 @@ test.describe('restore of the sandbox', () => {
     await enable.getByRole('button', { name: 'Not now' }).click();
   });
 });
+
+test.describe('rehearsal of a backup', () => {
+  test.setTimeout(480_000);
+
+  test('Restore this one on a Backups row, then Rehearse in a sandbox shows the restored topology and machines, the environment untouched', async ({ app, page }) => {
+    await app.selectEnvironment('sandbox (built in)').catch(() => undefined);
+    await app.sectionLink('Backups').click();
+    await expect(page.getByLabel('State server')).toHaveValue('0', { timeout: 150_000 });
+    await page.getByLabel('Notes').fill('e2e rehearsal');
+    await page.getByRole('button', { name: 'Create backup', exact: true }).click();
+    const metadata = page.getByLabel('Backup metadata');
+    await expect(metadata).toBeVisible({ timeout: 150_000 });
+    const id = /backup ID:\s+"([^"]+)"/.exec((await metadata.textContent()) ?? '')?.[1];
+    expect(id).toMatch(/^\d{8}-\d{6}\.[0-9a-f-]{36}$/);
+
+    // The row's own button opens the Restore page with that archive (its local copy, checksum from the library).
+    const backupRow = page.getByRole('row', { name: `Backup ${id}` });
+    await expect(backupRow.getByText('both', { exact: true })).toBeVisible({ timeout: 30_000 });
+    await backupRow.getByRole('button', { name: `Restore ${id}` }).click();
+    await expect(app.pageHeading('Restore')).toBeVisible();
+    await expect(page.getByRole('status', { name: 'Verdict' })).toContainText('Restorable', { timeout: 60_000 });
+    await expect(page.getByText(/^From environment/)).toContainText('notes: “e2e rehearsal”');
+    // While the state servers are up, the checklist refuses in Juju's words.
+    const origin = page.getByRole('list', { name: 'Pre-check checklist' }).getByRole('listitem', { name: 'The initial state server (machine 0) is not up' });
+    await expect(origin).toContainText(/^fail/, { timeout: 60_000 });
+    await expect(origin).toContainText('still seems to exist; will not replace');
+    await expect(page.getByRole('button', { name: 'Start restore…' })).toBeDisabled();
+
+    // The rehearsal restores it into a throwaway sandbox instead.
+    await page.getByRole('button', { name: 'Rehearse in a sandbox' }).click();
+    const steps = page.getByRole('list', { name: 'Rehearsal steps' });
+    await expect(steps).toBeVisible({ timeout: 60_000 });
+    for (const [index, title] of SEED_TITLES.entries()) {
+      await expect(steps.locator(':scope > li').nth(index)).toHaveAttribute('aria-label', title);
+    }
+    const result = page.getByRole('region', { name: 'Rehearsal result' });
+    await expect(result).toContainText('The backup restores', { timeout: 300_000 });
+    await expect(result.getByRole('list', { name: 'Restored topology' }).getByRole('listitem', { name: 'State server 0' })).toContainText('has-vote');
+    await expect(result.getByRole('table', { name: 'Machines in the rehearsal' }).getByRole('row', { name: 'Machine 0' })).toContainText('state server, has-vote');
+
+    // The real environment was not touched: its three state servers still vote.
+    await app.sectionLink('Topology').click();
+    await expect(page.getByRole('status', { name: 'Quorum' })).toContainText('3 of 3 voting members healthy', { timeout: 60_000 });
+  });
+});

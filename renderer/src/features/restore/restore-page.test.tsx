@@ -421,6 +421,25 @@ describe('rehearsal', () => {
   });
 });
 
+describe('rehearsal that fails before its first step', () => {
+  it('shows the operation’s own error, not restore.result’s “unknown run”', async () => {
+    const api = restoreApi();
+    await inspected(api);
+    fireEvent.click(await screen.findByRole('button', { name: 'Rehearse in a sandbox' }));
+    await waitFor(() => expect(api.callsTo('restore.rehearse')).toHaveLength(1));
+    api.finish('op-rehearse-0001', 'failed', undefined, { code: 'sandbox-failed', message: 'The sandbox process ended (exit 1). Start it again.' });
+    await waitFor(() => expect(api.callsTo('restore.result')).toEqual([{ operationId: 'op-rehearse-0001' }]));
+    await act(async () => {
+      await Promise.resolve();
+    });
+    const alert = within(screen.getByRole('region', { name: 'Rehearsal' })).getByRole('alert');
+    expect(alert.textContent).toContain('The rehearsal failed');
+    expect(alert.textContent).toContain('The sandbox process ended (exit 1).');
+    expect(alert.textContent).not.toContain('No such restore');
+    expect((screen.getByRole('button', { name: 'Rehearse in a sandbox' }) as HTMLButtonElement).disabled).toBe(false);
+  });
+});
+
 describe('from the Backups list', () => {
   it('Restore this one opens a local copy by path and a server copy by id', async () => {
     const api = restoreApi();

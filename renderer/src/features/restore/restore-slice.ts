@@ -107,7 +107,8 @@ export const createRestoreSlice: SliceFactory<RestoreSlice> = (api) => (set, get
     const r = await call(api, 'restore.result', { operationId });
     if (get().restore[which].operationId !== operationId) return;
     if (r.ok) patchRun(which, { run: r.value.run, result: r.value.result });
-    else patchRun(which, { error: r.error });
+    // A run that failed before it had steps is unknown to restore.result: keep the operation's own error.
+    else if (get().restore[which].error === null) patchRun(which, { error: r.error });
   };
 
   return {
