@@ -464,6 +464,18 @@ describe('from the Backups list', () => {
 });
 
 describe('a reloaded window', () => {
+  it('finds the running restore among the running operations and shows its steps at once', async () => {
+    const api = restoreApi();
+    const running = { id: 'op-restore-0007', kind: 'restore' as const, environmentId: 'sandbox', title: 'Restore sandbox', state: 'running' as const, startedAt: '2025-06-15T15:10:00.000Z', progress: { phase: 'copy-backup', message: 'copying backup file to bootstrap host' }, log: [] };
+    api.base.setOperations([running]);
+    api.setResultAnswer({ run: runOf('op-restore-0007', { 'copy-backup': step('copy-backup', 'running', { bytes: 10, totalBytes: 100 }) }), result: null });
+    const { store } = await show(api);
+    act(() => store.getState().navigate('restore'));
+    await waitFor(() => expect(within(screen.getByRole('list', { name: 'Restore steps' })).getByRole('listitem', { name: 'copying backup file to bootstrap host' }).textContent).toContain('running'));
+    expect(api.callsTo('restore.result')).toEqual([{ operationId: 'op-restore-0007' }]);
+  });
+
+
   it('adopts the restore main is running from its progress event', async () => {
     const api = restoreApi();
     const { store } = await show(api);

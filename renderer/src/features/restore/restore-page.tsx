@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { selectSelectedEnvironment } from '../../store/selectors';
 import { useAppStore } from '../../store/store-context';
 import { ErrorMessage } from '../../components/error-message';
@@ -22,6 +23,18 @@ export function RestorePage() {
   const allowed = useAppStore((s) => s.restore.inspection?.verdict.allowed === true);
   const view = useAppStore((s) => s.restore.restore);
   const dismiss = useAppStore((s) => s.dismissRestoreRun);
+  const adopt = useAppStore((s) => s.adoptRestoreRuns);
+  // Running restore operations, as one string so the effect runs only when the set changes.
+  const runningRestores = useAppStore((s) =>
+    Object.values(s.operations.byId)
+      .filter((op) => op.kind === 'restore' && op.state === 'running')
+      .map((op) => op.id)
+      .sort()
+      .join(' '),
+  );
+  useEffect(() => {
+    if (runningRestores !== '') void adopt();
+  }, [runningRestores, adopt]);
   const started = view.operationId !== null;
   const finished = view.run !== null && view.run.state !== 'running';
 

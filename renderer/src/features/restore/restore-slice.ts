@@ -66,6 +66,8 @@ export interface RestoreSlice {
   /** `operation.progress` / `operation.finished`: picks up the inspection's and the runs' outcomes. */
   applyRestoreOperation(snapshot: OperationSnapshot): void;
   dismissRestoreRun(): void;
+  /** A reloaded window: finds the restore or rehearsal main is running among the running operations. */
+  adoptRestoreRuns(): Promise<void>;
 }
 
 type State = RestoreSlice['restore'];
@@ -99,6 +101,8 @@ export const createRestoreSlice: SliceFactory<RestoreSlice> = (api) => (set, get
   const patchRun = (which: 'restore' | 'rehearsal', p: Partial<RunView>) =>
     set((s) => ({ restore: { ...s.restore, [which]: { ...s.restore[which], ...p } } }));
   const restoreRunning = () => get().restore.restore.run?.state === 'running' || (get().restore.restore.operationId !== null && get().restore.restore.run === null && get().restore.restore.result === null && get().restore.restore.error === null);
+  /** Operations already asked about by `adoptRestoreRuns`. */
+  const adoptChecked = new Set<string>();
   /** Numbers each precheck request: only the latest answer is kept. */
   let precheckSeq = 0;
 
@@ -280,5 +284,22 @@ export const createRestoreSlice: SliceFactory<RestoreSlice> = (api) => (set, get
     },
 
     dismissRestoreRun: () => patch({ restore: NO_RUN, retryErrors: {} }),
+
+    adoptRestoreRuns: async () => {
+      const known = () => {
+        const s = get().restore;
+        return new Set([s.inspectOperationId, s.restore.operationId, s.rehearsal.operationId, ...adoptChecked]);
+      };
+      const candidates = Object.values(get().operations.byId).filter((op) => op.kind === 'restore' && op.state === 'running' && !known().has(op.id));
+      for (const op of candidates) {
+        adoptChecked.add(op.id);
+        // An inspection has no run: restore.result does not know it.
+        const r = await call(api, 'restore.result', { operationId: op.id });
+        if (!r.ok) continue;
+        const which = r.value.run.mode === 'rehearsal' ? 'rehearsal' : 'restore';
+        if (get().restore[which].operationId !== null) continue;
+        patchRun(which, { operationId: op.id, run: r.value.run, result: r.value.result });
+      }
+    },
   };
 };

@@ -203,6 +203,7 @@ export interface RestoreTestApi extends QuorumApi {
   /** Pushes `restore.progress`. */
   progress(run: RestoreRun): void;
   callsTo(channel: RequestChannel): unknown[];
+  setResultAnswer(answer: { run: RestoreRun; result: RestoreResult | null }): void;
   /** The next call to `channel` answers with this error instead. */
   failNext(channel: RequestChannel, error: SerializedError): void;
 }
@@ -215,6 +216,7 @@ export function restoreApi(): RestoreTestApi {
   let retry: MachineUpdateRow | SerializedError = row('2', 'succeeded', { attempts: 2 });
   let backups: BackupListItem[] = [];
   let haPreview: HaPreview | null = null;
+  let resultAnswer: { run: RestoreRun; result: RestoreResult | null } | null = null;
   const ok = (value: unknown) => ({ ok: true, value }) as never;
   const failures = new Map<RequestChannel, SerializedError>();
 
@@ -249,6 +251,7 @@ export function restoreApi(): RestoreTestApi {
     progress(run) {
       act(() => base.emit('restore.progress', run));
     },
+    setResultAnswer: (answer) => (resultAnswer = answer),
     failNext: (channel, error) => failures.set(channel, error),
     callsTo: (channel) => calls.filter((c) => c.channel === channel).map((c) => c.request),
     on: base.on.bind(base),
@@ -280,7 +283,9 @@ export function restoreApi(): RestoreTestApi {
         case 'restore.retryMachine':
           return 'code' in retry ? ({ ok: false, error: retry } as never) : ok(retry);
         case 'restore.result':
-          return { ok: false, error: { code: 'not-found', message: 'No such restore.' } } as never;
+          return resultAnswer !== null && resultAnswer.run.operationId === (request as RequestOf<'restore.result'>).operationId
+            ? ok(resultAnswer)
+            : ({ ok: false, error: { code: 'not-found', message: 'No such restore.' } } as never);
         case 'backups.plan':
           return ok({ machines: [], suggestedMachineId: null, defaultFolder: '/backups', defaultFilename: 'juju-backup.tar.gz', noDownloadWarning: 'w' });
         case 'backups.list':
