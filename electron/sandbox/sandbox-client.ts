@@ -47,10 +47,13 @@ function here(): string {
   return path.dirname(fileURLToPath(import.meta.url));
 }
 
-export function defaultSandboxEntry(): string {
-  const dir = here();
+export function defaultSandboxEntry(dir = here()): string {
   const ts = path.join(dir, 'process.ts');
-  return existsSync(ts) ? ts : path.join(dir, 'sandbox-process.js');
+  if (existsSync(ts)) return ts;
+  // Bundled, this module may sit in a shared chunk (`out/main/chunks/`) one level below the entry.
+  const beside = path.join(dir, 'sandbox-process.js');
+  const above = path.join(dir, '..', 'sandbox-process.js');
+  return existsSync(beside) || !existsSync(above) ? beside : above;
 }
 
 /** `--import <tsx loader>` for TypeScript entries, resolved from this package so any cwd works. */
