@@ -2,7 +2,7 @@ import { QuorumError, serializeError } from '../../shared/errors';
 import { detectParentChannel, type ParentChannel } from './ipc/parent-channel';
 import { isSandboxMethod, type ChildMessage, type ParentMessage } from './ipc/protocol';
 import { startSandbox, type Sandbox } from './sandbox';
-import type { AddMachineOptions } from './types';
+import type { AddMachineOptions, SandboxBlockKind } from './types';
 
 /**
  * Entry of the sandbox child process: juju-db and the SSH hosts run here so
@@ -57,6 +57,8 @@ async function call(sb: Sandbox, method: string, args: readonly unknown[]): Prom
       return sb.rotateHostKey(String(args[0]));
     case 'addMachine':
       return sb.addMachine(args[0] as AddMachineOptions);
+    case 'setBlock':
+      return sb.setBlock(args[0] as SandboxBlockKind, args[1] === null ? null : String(args[1]));
     default:
       throw new QuorumError('invalid-input', `Unknown sandbox method ${method}.`);
   }

@@ -14,7 +14,8 @@ import type { EnvironmentKeys } from './secrets';
 import { registerMachine } from './seed/register';
 import type { SandboxPresence } from './presence/sandbox-presence';
 import type { MemberAuth, MemberEndpoint } from './seed/seed-db';
-import type { AddMachineOptions, SandboxAgentOptions, SandboxControl, SandboxDescription, SandboxMachineDescription, SandboxStartInfo } from './types';
+import type { AddMachineOptions, SandboxAgentOptions, SandboxBlockKind, SandboxControl, SandboxDescription, SandboxMachineDescription, SandboxStartInfo } from './types';
+import { setSandboxBlock } from './juju-api/control';
 
 /**
  * A started sandbox: describes itself and applies fault injection (power,
@@ -197,6 +198,18 @@ export class RunningSandbox implements Sandbox {
       if (!m.stateServer) throw new QuorumError('invalid-input', `Machine ${id} is not a state server; it has no juju-db member.`);
       this.cluster.setHealthy(m.id, healthy);
       this.#health.set(m.id, healthy);
+    });
+  }
+
+  setBlock(kind: SandboxBlockKind, message: string | null): Promise<void> {
+    return this.#serial(async () => {
+      if (!['destroy-environment', 'remove-object', 'all-changes'].includes(kind)) throw new QuorumError('invalid-input', `Juju has no block of kind ${String(kind)}.`);
+      const members = (): MemberEndpoint[] =>
+        this.cluster
+          .members()
+          .filter((m) => m.status === 'running')
+          .map((m) => ({ machineId: m.machineId, port: m.port }));
+      await setSandboxBlock({ envUuid: this.env.uuid, members, auth: this.auth }, kind, message);
     });
   }
 

@@ -158,6 +158,7 @@ export async function launchSandboxProcess(options: LaunchSandboxOptions): Promi
     setMemberHealthy: (id, healthy) => request<void>('setMemberHealthy', id, healthy),
     rotateHostKey: (id) => request<string>('rotateHostKey', id),
     addMachine: (o: AddMachineOptions) => request<SandboxMachineDescription>('addMachine', o),
+    setBlock: (kind, message) => request<void>('setBlock', kind, message),
     stop: () => (stopping ??= stopChild(child, () => exited, post, () => nextId++, pending)),
   };
 }

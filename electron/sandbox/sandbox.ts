@@ -161,6 +161,7 @@ export async function startSandbox(options: StartSandboxOptions, deps: SandboxDe
           environmentPublicKey: keys.environmentPublicKey,
           unitNames: unitsOn(env, m.id).map((u) => u.name),
           cluster,
+          api: { adminPassword: () => Promise.resolve(keys.adminUserPassword) },
         }),
       );
     }

@@ -120,6 +120,9 @@ export interface AddMachineOptions {
   readonly register?: boolean;
 }
 
+/** `juju block <kind>` (the block types Juju 1.25 knows). */
+export type SandboxBlockKind = 'destroy-environment' | 'remove-object' | 'all-changes';
+
 /** What both the in-process sandbox and the child-process client offer (the client's methods are async). */
 export interface SandboxControl {
   describe(): SandboxDescription | Promise<SandboxDescription>;
@@ -129,6 +132,12 @@ export interface SandboxControl {
   /** New host key for a machine; returns its fingerprint. */
   rotateHostKey(id: string): Promise<string>;
   addMachine(options: AddMachineOptions): Promise<SandboxMachineDescription>;
+  /**
+   * `juju block <kind> [message]` (a string, possibly empty) or `juju
+   * unblock <kind>` (null), written to `juju.blocks` through the primary as
+   * Juju's Block facade writes it. Needs a primary.
+   */
+  setBlock(kind: SandboxBlockKind, message: string | null): Promise<void>;
   stop(): Promise<void>;
 }
 

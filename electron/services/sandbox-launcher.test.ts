@@ -20,6 +20,7 @@ function counting(failFirst = false) {
       setMemberHealthy: async () => {},
       rotateHostKey: async () => 'SHA256:x',
       addMachine: async () => ({}) as never,
+      setBlock: async () => {},
       stop: async () => {
         counts.stops++;
       },

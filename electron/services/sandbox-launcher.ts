@@ -130,6 +130,7 @@ function bindAll(s: SandboxControl): SandboxControl {
     setMemberHealthy: (id, healthy) => s.setMemberHealthy(id, healthy),
     rotateHostKey: (id) => s.rotateHostKey(id),
     addMachine: (o) => s.addMachine(o),
+    setBlock: (kind, message) => s.setBlock(kind, message),
     stop: () => s.stop(),
   };
 }

@@ -64,6 +64,7 @@ export async function launchMachine(ctx: MachineContext, record: MachineRecord, 
       environmentPublicKey: keys.environmentPublicKey,
       unitNames: [],
       cluster: ctx.cluster,
+      api: { adminPassword: () => Promise.resolve(keys.adminUserPassword) },
     });
     await machine.powerOn(true);
     if (!agentRunning) {

@@ -1,4 +1,7 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { SandboxMachine } from '../machine';
+import { withApiAddresses } from '../tree/agent-conf';
 import { API_PORT, isStateServer, machineTag, type EnvironmentRecord } from '../model';
 import type { MemberAuth } from '../seed/seed-db';
 import type { SandboxAgentOptions } from '../types';
@@ -14,7 +17,10 @@ import { Provisioner, type ProvisionerHost } from './provisioner';
  * runs (powered on, `jujud-machine-N` started). Agents are reconciled every
  * `RECONCILE_MS` and at once after a power change, so a state server powered
  * off loses its peergrouper and gets it back when powered on. Also keeps the
- * sandbox's `.jenv` in step with the published API addresses.
+ * sandbox's `.jenv` in step with the published API addresses, and plays
+ * Juju's apiaddressupdater: every running agent (machine and unit) rewrites
+ * `apiaddresses` in its agent.conf when the published addresses change, and
+ * an agent that was down does so once it runs again.
  */
 
 export interface AgentsDeps {
@@ -37,6 +43,11 @@ export class SandboxAgents {
   #provisioner: Provisioner | null = null;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  /** The last published API addresses (null until a peergrouper publishes). */
+  #apiAddresses: readonly string[] | null = null;
+  /** Per machine instance: the addresses each agent's agent.conf was last given (a replaced instance starts afresh). */
+  readonly #written = new WeakMap<SandboxMachine, Map<string, string>>();
+  #writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: AgentsDeps) {
     this.jenv = new JenvWriter(deps.jenvFile);
@@ -82,6 +93,7 @@ export class SandboxAgents {
       // reconciles it every second; this makes it prompt).
       void machine.reconcileApi().catch(() => undefined);
     }
+    this.#updateAgentConfs();
     for (const [id, machine] of wanted) {
       if (this.#peergroupers.has(id)) continue;
       const pg = new Peergrouper(
@@ -104,7 +116,43 @@ export class SandboxAgents {
 
   async #published(hostPorts: readonly (readonly HostPortDoc[])[]): Promise<void> {
     const addresses = apiAddresses(hostPorts);
-    if (addresses.length > 0) await this.#writeJenv(addresses);
+    if (addresses.length === 0) return;
+    this.#apiAddresses = addresses;
+    this.#updateAgentConfs();
+    await this.#writeJenv(addresses);
+  }
+
+  /** Waits for the agent.conf rewrites started so far (tests). */
+  agentConfsWritten(): Promise<void> {
+    return this.#writing;
+  }
+
+  /** apiaddressupdater: running agents whose agent.conf has other addresses than the published ones rewrite it. */
+  #updateAgentConfs(): void {
+    const addresses = this.#apiAddresses;
+    if (addresses === null || this.#stopped) return;
+    const key = addresses.join(',');
+    const due: { machine: SandboxMachine; service: string; written: Map<string, string> }[] = [];
+    for (const machine of this.deps.machines()) {
+      if (!machine.powered) continue;
+      let written = this.#written.get(machine);
+      if (written === undefined) this.#written.set(machine, (written = new Map()));
+      for (const { service } of machine.agents) {
+        if (written.get(service) !== key && machine.isRunning(service)) due.push({ machine, service, written });
+      }
+    }
+    if (due.length === 0) return;
+    for (const d of due) d.written.set(d.service, key);
+    this.#writing = this.#writing.then(async () => {
+      for (const { machine, service, written } of due) {
+        try {
+          await rewriteApiAddresses(machine, service, addresses);
+        } catch (err) {
+          if (written.get(service) === key) written.delete(service); // try again on the next reconcile
+          this.deps.log?.(`${service}: agent.conf apiaddresses not updated: ${(err as Error).message}`);
+        }
+      }
+    });
   }
 
   async #writeJenv(stateServers: readonly string[]): Promise<void> {
@@ -120,8 +168,23 @@ export class SandboxAgents {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
+    await this.#writing;
     const pgs = [...this.#peergroupers.values()];
     this.#peergroupers.clear();
     await Promise.all([this.#provisioner?.stop(), ...pgs.map((pg) => pg.worker.stop())]);
   }
+}
+
+/** `/var/lib/juju/agents/<tag>/agent.conf` of the agent run by upstart job `jujud-<tag>`, rewritten in place as Juju's atomic write does (same mode). */
+async function rewriteApiAddresses(machine: SandboxMachine, service: string, addresses: readonly string[]): Promise<void> {
+  const tag = service.replace(/^jujud-/, '');
+  const file = machine.fs.hostPath(`/var/lib/juju/agents/${tag}/agent.conf`);
+  const text = await fs.readFile(file, 'utf8');
+  const next = withApiAddresses(text, addresses);
+  if (next === text) return;
+  const { mode } = await fs.stat(file);
+  const tmp = path.join(path.dirname(file), `.agent.conf.${process.pid}.tmp`);
+  await fs.writeFile(tmp, next, { mode: mode & 0o777 });
+  await fs.chmod(tmp, mode & 0o777);
+  await fs.rename(tmp, file);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newEnvironmentRecord } from '../environment';
-import { AGENT_CONF_HEADER, machineAgentConf, parseAgentConf, unitAgentConf } from './agent-conf';
+import { AGENT_CONF_HEADER, machineAgentConf, parseAgentConf, unitAgentConf, withApiAddresses } from './agent-conf';
 
 const secrets = {
   caCertPem: '-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n',
@@ -47,6 +47,22 @@ describe('agent.conf', () => {
     expect(conf.nonce).toBe(m3.nonce);
     expect(conf.nonce).toMatch(/^machine-0:[0-9a-f-]{36}$/);
     expect(conf.stateaddresses).toEqual(['10.23.0.10:37017', '10.23.0.11:37017', '10.23.0.12:37017']);
+  });
+
+  it('rewrites only apiaddresses when the published API host ports change (apiaddressupdater)', () => {
+    const text = machineAgentConf(env, env.machines[0]!, secrets);
+    expect(withApiAddresses(text, ['10.23.0.10:17070', '10.23.0.11:17070', '10.23.0.12:17070'])).toBe(text);
+    const moved = withApiAddresses(text, ['10.23.0.10:17070', '10.23.0.14:17070']);
+    expect(moved.split('\n')[0]).toBe(AGENT_CONF_HEADER);
+    const before = parseAgentConf(text);
+    const after = parseAgentConf(moved);
+    expect(after.apiaddresses).toEqual(['10.23.0.10:17070', '10.23.0.14:17070']);
+    expect(Object.keys(after)).toEqual(Object.keys(before));
+    expect({ ...after, apiaddresses: null }).toEqual({ ...before, apiaddresses: null });
+    // Every other line is untouched, in place.
+    const other = (t: string) => t.split('\n').filter((l) => !l.includes(':17070'));
+    expect(other(moved)).toEqual(other(text));
+    expect(() => withApiAddresses('tag: machine-0\n', [])).toThrow(/format 1.18/);
   });
 
   it('renders unit agents', () => {

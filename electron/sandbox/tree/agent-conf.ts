@@ -112,6 +112,21 @@ export function unitAgentConf(env: EnvironmentRecord, unit: UnitRecord, caCertPe
   });
 }
 
+/**
+ * What Juju's apiaddressupdater does to an agent.conf when the published
+ * API host ports change (`agent.Config.SetAPIHostPorts` then `Write`): only
+ * `apiaddresses` is replaced, every other key and its order kept. Returns
+ * the text unchanged when the addresses are already these.
+ */
+export function withApiAddresses(text: string, addresses: readonly string[]): string {
+  if (!text.startsWith(`${AGENT_CONF_HEADER}\n`)) throw new Error('not an agent.conf in format 1.18');
+  const doc = YAML.parseDocument(text.slice(AGENT_CONF_HEADER.length + 1));
+  const current: unknown = doc.toJS()?.['apiaddresses'];
+  if (Array.isArray(current) && current.length === addresses.length && current.every((a, i) => a === addresses[i])) return text;
+  doc.set('apiaddresses', [...addresses]);
+  return `${AGENT_CONF_HEADER}\n${doc.toString({ indentSeq: false, lineWidth: 0, blockQuote: 'literal' })}`;
+}
+
 /** Parse an agent.conf (tests, consistency checks). */
 export function parseAgentConf(text: string): Record<string, unknown> {
   if (!text.startsWith(`${AGENT_CONF_HEADER}\n`)) throw new Error('not an agent.conf in format 1.18');
