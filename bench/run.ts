@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: back up a large sandbox (≥ 500 MB of Juju documents by
- * default) with Quorum's real backup path — SSH, the driver through the
+ * default) with Quorum's real backup path — SSH, its juju-db client through the
  * tunnel, the remote tar, the parallel gzip, SHA-1, GridFS — recording wall
  * time and the peak RSS of this (the Quorum) process; then, in the same run,
  * extract the archive's `juju-backup/` (metadata.json, root.tar, dump/) and
