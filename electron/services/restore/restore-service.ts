@@ -20,6 +20,9 @@ import type { ConnectionTarget } from '../environments/target';
 import { targetForSandbox } from '../environments/targets';
 import type { Logger } from '../log';
 import type { OperationManager } from '../operations/operation-manager';
+import { downloadFilenameFor } from '../../../shared/backups/metadata';
+import { ServerBackupStore } from '../backups/server-store';
+import { streamToFile } from '../backups/stream-to-file';
 import { inspectBackup } from './inspect';
 import { judgePrechecks, oldInstanceStillExists } from './prechecks';
 import { probeStateServers, probeTarget } from './probes';
@@ -34,7 +37,12 @@ import { updateMachine } from './update-machines';
  * throwaway sandbox. Each run gets its own ConnectionManager, so the
  * replacement's agent.conf is read afresh and the console's own connection
  * is never disturbed; local staging lives under `QUORUM_HOME/restore/` and
- * is removed when the run ends, however it ends.
+ * is removed when the run ends, however it ends. A server copy
+ * (`{environmentId, backupId}`) is fetched from GridFS into
+ * `QUORUM_HOME/staging` (checksum checked against the server's record) and
+ * then restored exactly as a local file; it is removed when discarded, when
+ * a restore from it succeeds (kept after a failure, for the retry from the
+ * start, since the origin is down by then), or at close.
  */
 
 /** Where an environment is, as the restore needs it. */
@@ -123,16 +131,72 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
     return { file: localPath, size: info.size };
   };
 
-  /** The local file for an archive ref (a server backup is downloaded into `dir`), with its recorded checksum. */
-  const resolveArchive = async (archive: ArchiveRef, dir: string, signal: AbortSignal) => {
+  /**
+   * A server copy fetched from the environment's GridFS into `QUORUM_HOME/staging`
+   * (0600, checksum checked against the server's record on the way, nothing
+   * kept when it differs or the download stops), named like a staged drop so
+   * `discard` removes it. Any state server that answers serves it.
+   */
+  const downloadFromServer = async (environmentId: string, backupId: string, signal: AbortSignal, onProgress?: (bytes: number, total: number) => void): Promise<{ file: string; checksum: string }> => {
+    const place = await options.place(environmentId);
+    await mkdir(stagingRoot, { recursive: true, mode: 0o700 });
+    const manager = newManager();
+    try {
+      const connection = manager.open(place.target);
+      let last: unknown = null;
+      for (const s of place.target.stateServers) {
+        let session;
+        try {
+          session = await connection.stateServer(s.address);
+        } catch (error) {
+          last = error;
+          continue;
+        }
+        const uuid = session.agentConf?.environmentUuid ?? place.uuid;
+        if (!uuid) throw new QuorumError('agent-conf-unreadable', `agent.conf on ${session.address} names no environment.`);
+        return await session.withMongo(async (client) => {
+          const store = new ServerBackupStore(client, uuid);
+          const meta = await store.get(backupId);
+          if (!meta) throw new QuorumError('not-found', `No backup ${backupId} on the state server. Refresh the Backups list.`);
+          const target = path.join(stagingRoot, `${randomUUID().slice(0, 8)}-${downloadFilenameFor(backupId)}`);
+          const written = await streamToFile(await store.open(backupId), target, {
+            signal,
+            expectedChecksum: meta.checksum,
+            onProgress: (bytes) => onProgress?.(bytes, meta.size),
+          });
+          serverCopies.add(written.path);
+          return { file: written.path, checksum: written.checksum };
+        });
+      }
+      throw last instanceof QuorumError
+        ? new QuorumError(last.code, `The server copy of ${backupId} cannot be fetched: ${last.message}`)
+        : new QuorumError('host-unreachable', `No state server answers, so the server copy of ${backupId} cannot be fetched. Use a local copy of the archive.`);
+    } finally {
+      await closeManager(manager);
+    }
+  };
+  /** Server copies downloaded into staging: removed when discarded, when a run from them ends, or at close. */
+  const serverCopies = new Set<string>();
+
+  /** The local file for an archive ref (a server backup is downloaded into staging), with its recorded checksum. */
+  const resolveArchive = async (archive: ArchiveRef, signal: AbortSignal, onProgress?: (bytes: number, total: number) => void) => {
     if ('localPath' in archive) {
       const { file } = await checkFile(archive.localPath);
+      if (serverCopies.has(file)) return { file, expected: serverChecksums.get(file) ?? null, source: 'server' as const, temporary: false };
       const recorded = (await options.recordedChecksum?.(file).catch(() => null)) ?? null;
       return { file, expected: recorded?.checksum ?? null, source: recorded?.source ?? null, temporary: false };
     }
-    if (!options.downloadServerBackup) throw new QuorumError('invalid-input', 'Server backups cannot be fetched here; download it from the Backups page first.');
-    const got = await options.downloadServerBackup(archive.environmentId, archive.backupId, dir, signal);
+    const got = options.downloadServerBackup
+      ? await options.downloadServerBackup(archive.environmentId, archive.backupId, stagingRoot, signal)
+      : await downloadFromServer(archive.environmentId, archive.backupId, signal, onProgress);
+    serverChecksums.set(got.file, got.checksum);
     return { file: got.file, expected: got.checksum, source: 'server' as const, temporary: true };
+  };
+  const serverChecksums = new Map<string, string>();
+  const forgetCopy = async (file: string) => {
+    serverCopies.delete(file);
+    serverChecksums.delete(file);
+    await rm(file, { force: true });
   };
 
   /** Inspections by file, size and mtime: the page's inspect, the checklist and start share one read. */
@@ -148,14 +212,15 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
     let inspected = ref ? inspectionCache.get(await cacheKey(ref)) : undefined;
     if (!inspected) {
       const abort = new AbortController();
-      const dir = path.join(workRoot, `precheck-${randomUUID()}`);
+      let temporary: string | null = null;
       try {
-        const r = await resolveArchive(archive, dir, abort.signal);
+        const r = await resolveArchive(archive, abort.signal);
+        if (r.temporary) temporary = r.file;
         const inspection = await inspectBackup(r.file, { expectedChecksum: r.expected });
         inspected = { localPath: r.file, inspection: inspection as never, verdict: restoreVerdict(inspection) as never, checksum: { state: r.expected ? 'verified' : 'unverified', expected: r.expected, source: r.source } };
         if (!r.temporary) inspectionCache.set(await cacheKey(r.file), inspected);
       } finally {
-        await rm(dir, { recursive: true, force: true });
+        if (temporary) await forgetCopy(temporary);
       }
     }
     const { inspection, verdict } = inspected!;
@@ -209,14 +274,19 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
   };
 
   /** The steps against one place; shared by `start` and `rehearse`. */
-  const execute = async (record: RunRecord, archive: ArchiveRef, target: RestoreTarget, signal: AbortSignal): Promise<RestoreResult> => {
+  const execute = async (record: RunRecord, archive: ArchiveRef, target: RestoreTarget, signal: AbortSignal, removeCopyOnSuccess: boolean): Promise<RestoreResult> => {
     const { place, state } = record;
     const began = Date.now();
     const dir = path.join(workRoot, state.run.operationId);
     await mkdir(workRoot, { recursive: true, mode: 0o700 });
     const manager = newManager();
+    let copy: string | null = null;
+    let succeeded = false;
     try {
-      const resolved = await resolveArchive(archive, path.join(dir, 'download'), signal);
+      const resolved = await resolveArchive(archive, signal, (bytes, total) => state.log('extract-credentials', `downloaded ${bytes} of ${total} bytes of the server copy`));
+      // A server copy fetched for this run goes when it ends; one the page staged goes once it restored (kept after a failure for the retry).
+      if (resolved.temporary || (removeCopyOnSuccess && serverCopies.has(resolved.file))) copy = resolved.file;
+      if (resolved.temporary) state.log('extract-credentials', `fetched the server copy into ${resolved.file} (SHA-1 checked against the server's record)`);
       const sandbox = place.sandbox;
       const key = `${place.environmentId}:${place.target.keyFile}`;
       let machineTarget = place.target;
@@ -262,6 +332,7 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
       const reader = newManager();
       const result = await summarise(record, outcome, Date.now() - began, reader.open(machineTarget)).finally(() => closeManager(reader));
       record.result = result;
+      succeeded = true;
       state.finish('succeeded', null);
       return result;
     } catch (error) {
@@ -271,6 +342,7 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
     } finally {
       await closeManager(manager);
       await rm(dir, { recursive: true, force: true });
+      if (copy && (succeeded || !('localPath' in archive))) await forgetCopy(copy);
     }
   };
 
@@ -334,14 +406,18 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
     },
     async discard(localPath) {
       if (!(await isStaged(path.resolve(localPath)))) throw new QuorumError('forbidden', 'Only files Quorum staged can be discarded here.');
-      await rm(localPath, { force: true });
+      await forgetCopy(path.resolve(localPath));
       return { removed: true };
     },
     inspect(archive) {
       return options.operations.start('restore', { environmentId: 'environmentId' in archive ? archive.environmentId : '', title: 'Inspect backup archive' }, async (ctx) => {
-        const dir = path.join(workRoot, ctx.operationId);
+        let fetched: string | null = null;
+        let kept = false;
         try {
-          const r = await resolveArchive(archive, dir, ctx.signal);
+          const r = await resolveArchive(archive, ctx.signal, (bytes, total) =>
+            ctx.progress({ phase: 'downloading', message: `Downloading the server copy of ${'backupId' in archive ? archive.backupId : ''}`, bytes, totalBytes: total, fraction: total ? Math.min(1, bytes / total) : 1 }),
+          );
+          if (r.temporary) fetched = r.file;
           const inspection = await inspectBackup(r.file, {
             signal: ctx.signal,
             expectedChecksum: r.expected,
@@ -353,10 +429,12 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
             verdict: restoreVerdict(inspection) as never,
             checksum: { state: r.expected ? 'verified' : 'unverified', expected: r.expected, source: r.source },
           };
-          if (!r.temporary) inspectionCache.set(await cacheKey(r.file), result);
+          // The downloaded server copy stays staged for the checklist and the run (discard removes it).
+          inspectionCache.set(await cacheKey(r.file), result);
+          kept = true;
           return result;
         } finally {
-          await rm(dir, { recursive: true, force: true });
+          if (fetched && !kept) await forgetCopy(fetched);
         }
       });
     },
@@ -368,7 +446,7 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
         throw new QuorumError('conflict', failing.map((i) => i.why).join(' '), { details: { failing: failing.map((i) => i.id).join(',') } });
       }
       const place = await options.place(environmentId);
-      return launch(environmentId, 'restore', `Restore ${place.name} from backup`, checks.originMachineId, (record, signal) => execute(record, archive, target, signal), place);
+      return launch(environmentId, 'restore', `Restore ${place.name} from backup`, checks.originMachineId, (record, signal) => execute(record, archive, target, signal, true), place);
     },
     async retryMachine(operationId, machineId) {
       const record = runs.get(operationId);
@@ -393,9 +471,10 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
       return options.operations.start('restore', { environmentId: 'rehearsal', title: 'Rehearse restore in a throwaway sandbox' }, async (ctx) => {
         const home = path.join(workRoot, `rehearsal-${ctx.operationId}`);
         await mkdir(home, { recursive: true, mode: 0o700 });
-        const dir = path.join(workRoot, `${ctx.operationId}-rehearse`);
+        let fetched: string | null = null;
         try {
-          const r = await resolveArchive(archive, dir, ctx.signal);
+          const r = await resolveArchive(archive, ctx.signal);
+          if (r.temporary) fetched = r.file;
           const inspection = await inspectBackup(r.file, { signal: ctx.signal, expectedChecksum: r.expected });
           const machine = inspection.metadata?.machine || '0';
           ctx.log(`Starting a throwaway sandbox in ${home}`);
@@ -406,12 +485,12 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
             for (const m of d.machines.filter((x) => x.stateServer)) await sandbox.sandbox!.powerOff(m.id);
             const rec: RunRecord = { state: new RunState({ operationId: ctx.operationId, environmentId: sandbox.environmentId, mode: 'rehearsal', machineId: machine }, options.emitProgress), result: null, outcome: null, place: sandbox };
             runs.set(ctx.operationId, rec);
-            return await execute(rec, { localPath: r.file }, { kind: 'sandbox' }, ctx.signal);
+            return await execute(rec, { localPath: r.file }, { kind: 'sandbox' }, ctx.signal, false);
           } finally {
             await sandbox.stop().catch(() => undefined);
           }
         } finally {
-          await rm(dir, { recursive: true, force: true });
+          if (fetched) await forgetCopy(fetched);
           await rm(home, { recursive: true, force: true });
         }
       });
@@ -423,6 +502,7 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
     },
     async close() {
       for (const m of [...managers]) await closeManager(m);
+      for (const f of [...serverCopies]) await forgetCopy(f);
     },
   };
 }

@@ -3,7 +3,7 @@ import * as tar from 'tar';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateBackupResult } from '../../../shared/ipc/channels/backups';
-import type { RestoreResult, RestoreRun } from '../../../shared/ipc/channels/restore';
+import type { RestoreInspectResult, RestoreResult, RestoreRun } from '../../../shared/ipc/channels/restore';
 import { SecretRegistry } from '../../../shared/redact';
 import { ConnectionManager } from '../connection/connection-manager';
 import { targetForSandbox } from '../environments/targets';
@@ -22,12 +22,16 @@ import { createRestoreService, type RestoreService } from './restore-service';
 let h: BackupsHarness;
 let restore: RestoreService;
 let backup: CreateBackupResult;
+/** A backup kept only on the state server (GridFS), no local file. */
+let serverOnly: CreateBackupResult;
+let serverCopy = '';
+const phases: string[] = [];
 const runs: RestoreRun[] = [];
 const ENV = 'sandbox';
 const secrets = new SecretRegistry();
 
 beforeAll(async () => {
-  h = await startBackupsHarness({ tmpPrefix: 'quorum-restore-', readiness: { timeoutMs: 3_000, pollMs: 300 }, progressIntervalMs: 10, onPhase: () => undefined });
+  h = await startBackupsHarness({ tmpPrefix: 'quorum-restore-', readiness: { timeoutMs: 3_000, pollMs: 300 }, progressIntervalMs: 10, onPhase: (p) => phases.push(p) });
   restore = createRestoreService({
     home: h.home,
     operations: h.operations,
@@ -46,6 +50,11 @@ beforeAll(async () => {
   const done = await h.operations.whenFinished(operationId);
   expect(done.state, done.error?.message).toBe('succeeded');
   backup = done.result as CreateBackupResult;
+  await new Promise((r) => setTimeout(r, 1_100)); // backup IDs are per second
+  const second = await h.operations.whenFinished((await h.service.create(ENV, { notes: 'server only', keepLocal: false })).operationId);
+  expect(second.state, second.error?.message).toBe('succeeded');
+  serverOnly = second.result as CreateBackupResult;
+  expect(serverOnly.localPath).toBeNull();
   await client.insert({ db: 'juju', collection: 'quorumMarker' }, [{ _id: 'after-backup' }]);
 }, 180_000);
 
@@ -67,7 +76,34 @@ async function machineSession(id: string) {
   return { session: await m.open(targetForSandbox(d)).stateServer(address), close: () => m.close() };
 }
 
+const stagingFiles = async () => (await fs.readdir(path.join(h.home, 'staging')).catch(() => [] as string[])).sort();
+
 describe('restore against the sandbox', () => {
+  it('a server-only backup is fetched from GridFS into staging (0600, SHA-1 checked against the server) and inspected like a local file', async () => {
+    phases.length = 0;
+    const before = await stagingFiles();
+    const { operationId } = restore.inspect({ environmentId: ENV, backupId: serverOnly.metadata.id });
+    const done = await h.operations.whenFinished(operationId);
+    expect(done.state, done.error?.message).toBe('succeeded');
+    const r = done.result as RestoreInspectResult;
+    expect(path.dirname(r.localPath)).toBe(path.join(h.home, 'staging'));
+    expect(path.basename(r.localPath)).toMatch(new RegExp(`-juju-backup-${serverOnly.metadata.id.replace(/\./g, '\\.')}\\.tar\\.gz$`));
+    expect((await fs.stat(r.localPath)).mode & 0o777).toBe(0o600);
+    expect((await fs.stat(r.localPath)).size).toBe(serverOnly.metadata.size);
+    expect(r.checksum).toEqual({ state: 'verified', expected: serverOnly.metadata.checksum, source: 'server' });
+    expect(r.inspection.checksum).toBe(serverOnly.metadata.checksum);
+    expect(r.verdict.allowed).toBe(true);
+    expect(phases).toContain('downloading');
+    expect(await stagingFiles()).toEqual([...before, path.basename(r.localPath)].sort());
+    // The checklist reads the staged copy as the server's (no second download), and the server ref itself leaves nothing behind.
+    const checks = await restore.precheck(ENV, { localPath: r.localPath }, { kind: 'sandbox' }, {});
+    expect(checks.items.find((i) => i.id === 'origin-down')!.state).toBe('fail');
+    const direct = await restore.precheck(ENV, { environmentId: ENV, backupId: serverOnly.metadata.id }, { kind: 'sandbox' }, {});
+    expect(direct.items.find((i) => i.id === 'origin-down')!.state).toBe('fail');
+    expect(await stagingFiles()).toEqual([...before, path.basename(r.localPath)].sort());
+    serverCopy = r.localPath;
+  }, 60_000);
+
   it('refuses while the origin machine is up, in Juju words', async () => {
     const checks = await restore.precheck(ENV, { localPath: backup.localPath! }, { kind: 'sandbox' }, {});
     const origin = checks.items.find((i) => i.id === 'origin-down')!;
@@ -85,7 +121,8 @@ describe('restore against the sandbox', () => {
     expect(checks.canStart).toBe(true);
 
     let powered = false;
-    const { operationId } = await restore.start(ENV, { localPath: backup.localPath! }, { kind: 'sandbox' }, {});
+    // The server-only backup's staged copy, fetched while the state servers answered, restores exactly as a local file.
+    const { operationId } = await restore.start(ENV, { localPath: serverCopy }, { kind: 'sandbox' }, {});
     const watch = setInterval(() => {
       const last = runs.filter((r) => r.operationId === operationId).at(-1);
       if (!powered && last?.pointOfNoReturn.passed) {
@@ -101,11 +138,15 @@ describe('restore against the sandbox', () => {
     expect(failedStep.id).toBe('update-bootstrap');
     expect(failedStep.error).toBeTruthy();
     expect(await fs.readdir(path.join(h.home, 'restore')).catch(() => [])).toEqual([]);
+    // Kept after the failure: the origin is down, so the retry cannot fetch it again.
+    expect((await fs.stat(serverCopy)).isFile()).toBe(true);
 
     // Retry from the start: the replacement this service made is replaced again.
-    const again = await restore.start(ENV, { localPath: backup.localPath! }, { kind: 'sandbox' }, {});
+    const again = await restore.start(ENV, { localPath: serverCopy }, { kind: 'sandbox' }, {});
     const ok = await run(again.operationId);
     expect(ok.state, ok.error).toBe('succeeded');
+    // Restored: the staged server copy is gone.
+    expect(await stagingFiles()).not.toContain(path.basename(serverCopy));
     expect(ok.run.steps.map((s) => [s.title, s.state])).toEqual([
       ['extracted credentials from backup file', 'succeeded'],
       ['re-bootstrapping environment', 'succeeded'],
@@ -118,7 +159,7 @@ describe('restore against the sandbox', () => {
       ['updating all machines', 'succeeded'],
     ]);
     const copy = ok.run.steps.find((s) => s.id === 'copy-backup')!;
-    expect(copy.bytes).toBe(backup.metadata.size);
+    expect(copy.bytes).toBe(serverOnly.metadata.size);
     const result = ok.result!;
     expect(result.restoreStatus).toBe('CHECKED');
     expect(result.stateServers.map((m) => [m.machineId, m.hasVote])).toEqual([['0', true]]);
@@ -131,6 +172,7 @@ describe('restore against the sandbox', () => {
       const c = await zero.session.mongo();
       expect(await c.findOne({ db: 'juju', collection: 'quorumMarker' }, { _id: 'before-backup' })).toMatchObject({ note: 'written before the backup' });
       expect(await c.findOne({ db: 'juju', collection: 'quorumMarker' }, { _id: 'after-backup' })).toBeNull();
+      // The server-only backup was taken after the first one and before this marker.
       expect(await c.findOne({ db: 'juju', collection: 'restoreInfo' }, { _id: 'current' })).toMatchObject({ status: 'CHECKED' });
       const status = await c.command('admin', { replSetGetStatus: 1 });
       expect((status.members as Array<{ name: string }>).map((m) => m.name)).toEqual([`${result.targetAddress}:37017`]);

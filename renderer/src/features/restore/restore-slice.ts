@@ -32,6 +32,13 @@ export interface RunView {
   readonly error: SerializedError | null;
 }
 
+/** The staged file to discard when the archive is replaced or closed: a browser-mode drop, or a server copy main downloaded for it. */
+function stagedCopyOf(archive: RestoreArchive | null, inspection: RestoreInspectResult | null): string | null {
+  if (archive === null) return null;
+  if ('localPath' in archive.ref) return archive.staged ? archive.ref.localPath : null;
+  return inspection?.localPath ?? null;
+}
+
 const NO_RUN: RunView = { operationId: null, run: null, result: null, error: null };
 
 export interface RestoreSlice {
@@ -124,7 +131,8 @@ export const createRestoreSlice: SliceFactory<RestoreSlice> = (api) => (set, get
         return;
       }
       const previous = get().restore.archive;
-      if (previous?.staged === true && 'localPath' in previous.ref) void call(api, 'restore.discard', { localPath: previous.ref.localPath });
+      const previousCopy = stagedCopyOf(previous, get().restore.inspection);
+      if (previousCopy !== null) void call(api, 'restore.discard', { localPath: previousCopy });
       get().navigate('restore');
       set((s) => ({ restore: { ...EMPTY, rehearsal: s.restore.rehearsal.run?.state === 'running' ? s.restore.rehearsal : NO_RUN, archive: { ref, label, staged } } }));
       const environmentId = get().environments.selectedId;
@@ -179,7 +187,8 @@ export const createRestoreSlice: SliceFactory<RestoreSlice> = (api) => (set, get
       const { archive, inspectOperationId, inspection } = get().restore;
       if (restoreRunning()) return;
       if (inspectOperationId !== null && inspection === null) await get().cancelOperation(inspectOperationId);
-      if (archive?.staged === true && 'localPath' in archive.ref) await call(api, 'restore.discard', { localPath: archive.ref.localPath });
+      const copy = stagedCopyOf(archive, inspection);
+      if (copy !== null) await call(api, 'restore.discard', { localPath: copy });
       set((s) => ({ restore: { ...EMPTY, rehearsal: s.restore.rehearsal.run?.state === 'running' ? s.restore.rehearsal : NO_RUN } }));
     },
 
