@@ -37,6 +37,8 @@ export class SandboxMachine implements PresenceMachine {
   readonly fs: ConfinedFs;
   readonly services: MachineServices;
   readonly host: SshHost;
+  /** Fault control: bytes left on this machine's disk, when capped (SandboxControl.setDiskFree). */
+  diskFree: number | null = null;
   /** The machine agent and its unit agents, with their presence keys. */
   readonly agents: readonly PresenceAgent[];
   readonly #cluster: JujuDbCluster;
@@ -73,7 +75,7 @@ export class SandboxMachine implements PresenceMachine {
       hostKey: deps.hostKey,
       authorizedKey: deps.environmentPublicKey,
       user: SSH_USER,
-      commands: { fs: this.fs, services: this.services },
+      commands: { fs: this.fs, services: this.services, diskFree: () => this.diskFree },
       jujuDb: () => (server ? this.member : undefined),
       jujuApi: () => this.#api.port,
     });

@@ -59,6 +59,8 @@ async function call(sb: Sandbox, method: string, args: readonly unknown[]): Prom
       return sb.addMachine(args[0] as AddMachineOptions);
     case 'setBlock':
       return sb.setBlock(args[0] as SandboxBlockKind, args[1] === null ? null : String(args[1]));
+    case 'setDiskFree':
+      return sb.setDiskFree(String(args[0]), args[1] === null ? null : Number(args[1]));
     default:
       throw new QuorumError('invalid-input', `Unknown sandbox method ${method}.`);
   }

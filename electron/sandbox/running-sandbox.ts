@@ -25,6 +25,7 @@ import { setSandboxBlock } from './juju-api/control';
 
 export interface Sandbox extends SandboxControl {
   describe(): SandboxDescription;
+  setDiskFree(id: string, bytes: number | null): Promise<void>;
   readonly startInfo: SandboxStartInfo;
   readonly layout: SandboxLayout;
 }
@@ -213,6 +214,19 @@ export class RunningSandbox implements Sandbox {
     });
   }
 
+  setDiskFree(id: string, bytes: number | null): Promise<void> {
+    return this.#serial(async () => {
+      if (bytes !== null && (!Number.isSafeInteger(bytes) || bytes < 0)) throw new QuorumError('invalid-input', `${String(bytes)} is not a byte count.`);
+      if (bytes === null) this.#diskFree.delete(id);
+      else this.#diskFree.set(id, bytes);
+      const m = this.machines.get(id);
+      if (m) m.diskFree = bytes;
+    });
+  }
+
+  /** Disk-full faults by machine id: they outlive a replacement started with the same id. */
+  readonly #diskFree = new Map<string, number>();
+
   rotateHostKey(id: string): Promise<string> {
     return this.#serial(async () => {
       const m = this.#machine(id);
@@ -255,6 +269,7 @@ export class RunningSandbox implements Sandbox {
     const record: MachineRecord = { ...newMachineRecord(id, jobs), ...(how.agentRunning ? {} : { provisioning: true }) };
     try {
       const machine = await launchMachine(this.#ctx, record, how.agentRunning);
+      machine.diskFree = this.#diskFree.get(id) ?? null;
       await this.#save();
       return machine;
     } catch (err) {

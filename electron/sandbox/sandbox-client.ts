@@ -159,6 +159,7 @@ export async function launchSandboxProcess(options: LaunchSandboxOptions): Promi
     rotateHostKey: (id) => request<string>('rotateHostKey', id),
     addMachine: (o: AddMachineOptions) => request<SandboxMachineDescription>('addMachine', o),
     setBlock: (kind, message) => request<void>('setBlock', kind, message),
+    setDiskFree: (id, bytes) => request<void>('setDiskFree', id, bytes),
     stop: () => (stopping ??= stopChild(child, () => exited, post, () => nextId++, pending)),
   };
 }

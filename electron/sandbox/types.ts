@@ -138,6 +138,12 @@ export interface SandboxControl {
    * Juju's Block facade writes it. Needs a primary.
    */
   setBlock(kind: SandboxBlockKind, message: string | null): Promise<void>;
+  /**
+   * Fault control (disk full): machine `id` (and any replacement started with
+   * its id) reports at most `bytes` available to `df`, and an upload past
+   * that fails with `No space left on device`; null lifts it.
+   */
+  setDiskFree?(id: string, bytes: number | null): Promise<void>;
   stop(): Promise<void>;
 }
 

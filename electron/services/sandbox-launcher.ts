@@ -131,6 +131,7 @@ function bindAll(s: SandboxControl): SandboxControl {
     rotateHostKey: (id) => s.rotateHostKey(id),
     addMachine: (o) => s.addMachine(o),
     setBlock: (kind, message) => s.setBlock(kind, message),
+    ...(s.setDiskFree ? { setDiskFree: (id: string, bytes: number | null) => s.setDiskFree!(id, bytes) } : {}),
     stop: () => s.stop(),
   };
 }

@@ -34,6 +34,8 @@ export interface CommandContext {
    * from the tree's place in SandboxLayout (`<sandbox>/juju-db/machine-<id>`).
    */
   readonly jujuDbDir?: string;
+  /** Fault control: the bytes this machine's disk has left, when capped (SandboxControl.setDiskFree). */
+  readonly diskFree?: () => number | null;
 }
 
 /** One GNU tar record of zeros: what `tar -cf -` writes when none of its paths exist. */
@@ -71,7 +73,7 @@ export async function runCommand(cmd: RemoteCommand, ctx: CommandContext, io: Co
       return 0;
     }
     case 'free-space':
-      return freeSpace(cmd.path, ctx.fs, io);
+      return freeSpace(cmd.path, ctx.fs, io, ctx.diskFree?.() ?? null);
     case 'upload-file':
     case 'make-dir':
     case 'remove-staging':
@@ -248,14 +250,14 @@ async function tarIn(cfs: ConfinedFs, io: CommandIo): Promise<number> {
   return failed ? 2 : 0;
 }
 
-async function freeSpace(remotePath: string, cfs: ConfinedFs, io: CommandIo): Promise<number> {
+async function freeSpace(remotePath: string, cfs: ConfinedFs, io: CommandIo, cap: number | null): Promise<number> {
   try {
     const host = await cfs.resolve(remotePath);
     await fs.stat(host);
     const s = await fs.statfs(host);
     const total = s.blocks * s.bsize;
     const used = (s.blocks - s.bfree) * s.bsize;
-    const avail = s.bavail * s.bsize;
+    const avail = cap === null ? s.bavail * s.bsize : Math.min(cap, s.bavail * s.bsize);
     const capacity = used + avail === 0 ? 0 : Math.ceil((used * 100) / (used + avail));
     const row = ['/dev/vda1', String(total), String(used), String(avail), `${capacity}%`, '/'];
     io.stdout.write(`${formatDf([['Filesystem', '1-blocks', 'Used', 'Available', 'Capacity', 'Mounted on'], row])}`);

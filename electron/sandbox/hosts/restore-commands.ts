@@ -78,9 +78,14 @@ async function upload(remotePath: string, mode: number, size: number, sha1: stri
   }
   const hash = createHash('sha1');
   let received = 0;
+  const cap = ctx.diskFree?.() ?? null;
   const count = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       received += chunk.length;
+      if (cap !== null && received > cap) {
+        cb(new UploadMismatch(`cat: write error: No space left on device`));
+        return;
+      }
       hash.update(chunk);
       cb(null, chunk);
     },

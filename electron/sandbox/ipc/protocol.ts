@@ -7,7 +7,7 @@ import type { SandboxDescription, SandboxStartInfo, StartSandboxOptions } from '
  * or the environment, so nothing about the sandbox shows in `ps`.
  */
 
-export const SANDBOX_METHODS = ['describe', 'powerOff', 'powerOn', 'setMemberHealthy', 'rotateHostKey', 'addMachine', 'setBlock'] as const;
+export const SANDBOX_METHODS = ['describe', 'powerOff', 'powerOn', 'setMemberHealthy', 'rotateHostKey', 'addMachine', 'setBlock', 'setDiskFree'] as const;
 export type SandboxMethod = (typeof SANDBOX_METHODS)[number];
 
 export type StartPayload = Omit<StartSandboxOptions, 'onLog'>;

@@ -82,6 +82,7 @@ export async function runRestore(deps: RestoreRunDeps): Promise<RestoreOutcome> 
   let remoteStaging: string | null = null;
   let db: RestoredDb | null = null;
   let login: AdminLogin | null = null;
+  let replacement: string | null = null;
   const log = (text: string, level: 'info' | 'warning' | 'error' = 'info') => state.log(current, secrets.redact(text), level);
   const step = async <T>(id: RestoreStepId, fn: () => Promise<T>): Promise<T> => {
     current = id;
@@ -118,6 +119,7 @@ export async function runRestore(deps: RestoreRunDeps): Promise<RestoreOutcome> 
       return deps.rebootstrap((line) => log(line), signal);
     });
     state.target(fresh.address);
+    replacement = fresh.address;
 
     // 3. connecting to newly bootstrapped instance
     await step('connect', async () => {
@@ -168,7 +170,19 @@ export async function runRestore(deps: RestoreRunDeps): Promise<RestoreOutcome> 
         },
       });
       const source = createReadStream(deps.archive.file).pipe(counter);
-      await run(`upload ${inspection.fileName} → ${remoteArchive} (${inspection.size} bytes, SHA-1 checked)`, { kind: 'upload-file', path: remoteArchive, mode: 0o600, size: inspection.size, sha1: sha1hex }, { stdin: source });
+      try {
+        await run(`upload ${inspection.fileName} → ${remoteArchive} (${inspection.size} bytes, SHA-1 checked)`, { kind: 'upload-file', path: remoteArchive, mode: 0o600, size: inspection.size, sha1: sha1hex }, { stdin: source });
+      } catch (error) {
+        source.destroy();
+        if (error instanceof QuorumError && error.code === 'cancelled') throw error;
+        // The SSH connection dropping (replacement powered off, network gone) or the remote side refusing the bytes.
+        const why = message(error).replace(/\.$/, '');
+        throw new QuorumError(
+          /No space left on device/i.test(why) ? 'disk-full' : error instanceof QuorumError ? error.code : 'host-unreachable',
+          `The upload to ${fresh.address} broke off after ${sent} of ${inspection.size} bytes: ${why}. Nothing on the replacement was wiped; retry from the start.`,
+          { cause: error },
+        );
+      }
       state.bytes('copy-backup', sent, inspection.size);
     });
 
@@ -246,7 +260,8 @@ export async function runRestore(deps: RestoreRunDeps): Promise<RestoreOutcome> 
     const cancelled = error instanceof QuorumError && error.code === 'cancelled';
     state.fail(current, secrets.redact(message(error)), cancelled);
     for (const s of state.run.steps) if (s.state === 'pending') state.skip(s.id, 'not run');
-    await markFailed(deps, db, target, login, state);
+    const failedStep = state.run.steps.find((s) => s.id === current);
+    await markFailed(deps, db, target, login, state, secrets.redact(`${failedStep?.title ?? current}: ${message(error)}`), replacement);
     throw error;
   } finally {
     if (remoteStaging && target) await (target as StateServerSession).run({ kind: 'remove-staging', path: remoteStaging }).catch(() => undefined);
@@ -254,27 +269,31 @@ export async function runRestore(deps: RestoreRunDeps): Promise<RestoreOutcome> 
   }
 }
 
-/** FAILED in `juju.restoreInfo` when juju-db on the replacement answers (best effort, bounded). */
-async function markFailed(deps: RestoreRunDeps, db: RestoredDb | null, target: StateServerSession | null, login: AdminLogin | null, state: RunState): Promise<void> {
+/**
+ * FAILED in `juju.restoreInfo`, with the reason, when juju-db on the
+ * replacement answers (best effort, bounded). Past the point of no return
+ * with juju-db not yet reopened (mongorestore failed, say), juju-db is
+ * started and made primary of its one-member replica set first, as the
+ * restore would have, so the status can be written at all.
+ */
+async function markFailed(deps: RestoreRunDeps, db: RestoredDb | null, target: StateServerSession | null, login: AdminLogin | null, state: RunState, reason: string, address: string | null): Promise<void> {
   try {
-    let client = db;
-    if (!client && target && login && state.run.pointOfNoReturn.passed) {
-      await target.run({ kind: 'service', service: 'juju-db', action: 'start' }).catch(() => undefined);
-      client = await openRestoredDb(target, login, deps.secrets, 5_000, deps.alternateCaPem ?? null);
-      try {
-        await setRestoreStatus(client.client, 'FAILED');
-      } finally {
-        await client.close();
-      }
+    if (db) {
+      await setRestoreStatus(db.client, 'FAILED', reason);
       state.status('FAILED');
       return;
     }
-    if (client) {
-      await setRestoreStatus(client.client, 'FAILED');
-      state.status('FAILED');
+    if (!target || !login || !state.run.pointOfNoReturn.passed) return;
+    await target.run({ kind: 'service', service: 'juju-db', action: 'start' }).catch(() => undefined);
+    const opened = await openRestoredDb(target, login, deps.secrets, 10_000, deps.alternateCaPem ?? null);
+    try {
+      if (address) await initiateReplicaSet(opened.client, address, 15_000);
+      await setRestoreStatus(opened.client, 'FAILED', reason);
+    } finally {
+      await opened.close();
     }
-  } catch {
-    // juju-db does not answer: nothing to record there.
+    state.status('FAILED');
+  } catch (error) {
+    state.log(state.run.steps.find((s) => s.state === 'failed')?.id ?? 'update-bootstrap', `could not record FAILED in juju.restoreInfo: ${deps.secrets.redact(message(error))}`, 'warning');
   }
 }
-

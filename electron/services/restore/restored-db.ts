@@ -135,14 +135,16 @@ export async function fixUpMachines(client: JujuDbClient, machineId: string, add
  * rules (RESTORING only from PENDING, CHECKED only from RESTORED; FAILED from
  * anything): a wrong order fails with Juju's words.
  */
-export async function setRestoreStatus(client: JujuDbClient, status: RestoreStatus): Promise<void> {
+/** Writes `juju.restoreInfo`'s status; FAILED carries the reason (Juju reads only `status`; a later status drops it). */
+export async function setRestoreStatus(client: JujuDbClient, status: RestoreStatus, reason?: string): Promise<void> {
   const current = (await client.findOne(RESTORE_INFO, { _id: 'current' }))?.status as string | undefined;
   const from: Partial<Record<RestoreStatus, string>> = { RESTORING: 'PENDING', CHECKED: 'RESTORED' };
   const required = from[status];
   if (required !== undefined && current !== required) {
     throw new QuorumError('conflict', `cannot set restore status to "${status}": Another status change occurred concurrently`);
   }
-  await client.update(RESTORE_INFO, { _id: 'current' }, { $set: { status } }, { upsert: true });
+  const change = reason === undefined ? { $set: { status }, $unset: { reason: '' } } : { $set: { status, reason } };
+  await client.update(RESTORE_INFO, { _id: 'current' }, change, { upsert: true });
 }
 
 export async function readRestoreStatus(client: JujuDbClient): Promise<string | null> {
