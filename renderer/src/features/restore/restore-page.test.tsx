@@ -460,6 +460,14 @@ describe('from the Backups list', () => {
     fireEvent.click(await screen.findByRole('button', { name: `Restore 20250614-150640.${UUID}` }));
     await waitFor(() => expect(api.callsTo('restore.inspect').at(-1)).toEqual({ archive: { environmentId: 'sandbox', backupId: `20250614-150640.${UUID}` }, environmentId: 'sandbox' }));
     expect(screen.getByText(/the copy on the state server/)).toBeTruthy();
+    // The operator's own file was never Quorum's to remove.
+    expect(api.callsTo('restore.discard')).toEqual([]);
+
+    // Main staged the server copy for the inspection: closing the archive discards that file.
+    api.finish('op-inspect-0001', 'succeeded', inspectResult());
+    await waitFor(() => expect(store.getState().restore.inspection?.localPath).toBe(STAGED));
+    fireEvent.click(screen.getByRole('button', { name: 'Close archive' }));
+    await waitFor(() => expect(api.callsTo('restore.discard')).toEqual([{ localPath: STAGED }]));
   });
 });
 
