@@ -1,25 +1,10 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QuorumError } from '../../../shared/errors';
 import type { HaApplyProgress, HaApplyResult } from '../../../shared/ipc/channels/ha';
-import type { TopologySnapshot } from '../../../shared/model/topology-snapshot';
 import type { VoteStatus } from '../../../shared/model/vote-status';
-import { SecretRegistry } from '../../../shared/redact';
-import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
 import { testMongoProfile } from '../../sandbox/testing/mongo-profile';
-import { ConnectionManager } from '../connection/connection-manager';
-import type { Environment } from '../../../shared/ipc/channels/environments';
-import { targetForSandbox } from '../environments/targets';
-import { createDispatcher } from '../ipc/dispatcher';
-import { createEventHub } from '../ipc/event-hub';
-import { createMemoryLogger } from '../log';
-import { createOperationManager, type OperationManager } from '../operations/operation-manager';
-import { connectionTopologySource } from '../topology/connection-source';
-import { createTopologyService, type TopologyService } from '../topology/topology-service';
+import type { OperationManager } from '../operations/operation-manager';
 import type { HaService } from './ha-service';
-import { registerHa } from './register-ha';
+import { TOPOLOGY_INTERVAL_MS, refusal, startSandboxHa, type SandboxHa } from './testing/sandbox-ha';
 
 /**
  * HA against the real sandbox: its Juju API server (through SSH
@@ -31,108 +16,26 @@ import { registerHa } from './register-ha';
  * and DestroyMachines' refusal of a state server.
  */
 
-/** The topology service's production poll interval, so the measured times are what an operator sees. */
-const INTERVAL_MS = 1000;
-let home: string;
-let sandbox: Sandbox;
-let manager: ConnectionManager;
-let topology: TopologyService;
+let h: SandboxHa;
 let operations: OperationManager;
 let ha: HaService;
-let closeHa: () => void;
-const progress: HaApplyProgress[] = [];
+let progress: HaApplyProgress[];
 /** Every vote status each machine showed, in order, from topology.changed. */
-const voteHistory = new Map<string, VoteStatus[]>();
+let voteHistory: Map<string, VoteStatus[]>;
 const measured: Record<string, number> = {};
 
 beforeAll(async () => {
-  home = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-ha-'));
-  sandbox = await startSandbox({ home, machines: { stateServers: 1, workloads: 1 }, ...testMongoProfile() });
-  const secrets = new SecretRegistry();
-  const log = createMemoryLogger(secrets);
-  const events = createEventHub({ log });
-  operations = createOperationManager({ events, secrets, log, progressIntervalMs: 50 });
-  manager = new ConnectionManager({ quorumHome: home, secrets, logger: log, backoff: { initialMs: 200, maxMs: 1000 } });
-  const connection = manager.open(targetForSandbox(sandbox.describe()));
-  topology = createTopologyService({
-    openSource: async () => connectionTopologySource(connection),
-    publish: (snapshot) => events.emit('topology.changed', snapshot),
-    log,
-    intervalMs: INTERVAL_MS,
-  });
-  events.subscribe((m) => {
-    if (m.event === 'ha.applyProgress') progress.push(m.payload as HaApplyProgress);
-    if (m.event !== 'topology.changed') return;
-    for (const machine of (m.payload as TopologySnapshot).topology?.machines ?? []) {
-      if (machine.voteStatus === null) continue;
-      const seen = voteHistory.get(machine.id) ?? [];
-      if (seen.at(-1) !== machine.voteStatus) seen.push(machine.voteStatus);
-      voteHistory.set(machine.id, seen);
-    }
-  });
-  const uuid = sandbox.describe().environment.uuid;
-  const environment: Environment = {
-    id: 'sandbox',
-    name: 'sandbox',
-    kind: 'sandbox',
-    source: null,
-    stateServers: [],
-    sshUser: 'ubuntu',
-    sshPort: 22,
-    keyFile: null,
-    environUuid: uuid,
-    current: true,
-    error: null,
-  };
-  const dispatcher = createDispatcher({}, { log, secrets });
-  const registration = registerHa({
-    home,
-    dispatcher,
-    events,
-    log,
-    secrets,
-    operations,
-    environments: { resolveTarget: async () => targetForSandbox(sandbox.describe()), get: async () => environment },
-    connections: manager,
-    topology,
-  });
-  ha = registration.service;
-  closeHa = registration.close;
-  topology.select('sandbox');
-  topology.watch('test', true);
+  h = await startSandboxHa({ machines: { stateServers: 1, workloads: 1 }, ...testMongoProfile() });
+  ({ operations, ha, progress, voteHistory } = h);
 }, 120_000);
 
 afterAll(async () => {
-  closeHa?.();
-  await operations?.close();
-  await topology?.close();
-  await manager?.close();
-  await sandbox?.stop();
-  await fs.rm(home, { recursive: true, force: true });
-  console.log(`HA timings (topology interval ${INTERVAL_MS} ms): ${JSON.stringify(measured)}`);
+  await h?.close();
+  console.log(`HA timings (topology interval ${TOPOLOGY_INTERVAL_MS} ms): ${JSON.stringify(measured)}`);
 }, 60_000);
 
-async function eventually<T>(fn: () => Promise<T | null> | T | null, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== null) return value;
-    if (Date.now() > deadline) {
-      const t = topology.snapshot().topology;
-      const servers = t?.machines.filter((m) => m.isStateServer).map((m) => ({ id: m.id, agent: m.agentState, present: m.agentPresent, vote: m.voteStatus }));
-      throw new Error(`timed out waiting for ${what}; plan ${JSON.stringify(await ha.recoveryPlan('sandbox'))}; state servers ${JSON.stringify(servers)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function refusal(p: Promise<unknown>): Promise<QuorumError> {
-  const e = await p.then(
-    () => null,
-    (error: unknown) => error,
-  );
-  if (!(e instanceof QuorumError)) throw new Error(`expected a QuorumError, got ${String(e)}`);
-  return e;
+function eventually<T>(fn: () => Promise<T | null> | T | null, timeoutMs: number, what: string): Promise<T> {
+  return h.eventually(fn, timeoutMs, what);
 }
 
 describe('HA against the sandbox', () => {
