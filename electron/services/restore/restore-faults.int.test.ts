@@ -5,13 +5,13 @@ import { serialize } from 'bson';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateBackupResult } from '../../../shared/ipc/channels/backups';
-import type { RestoreResult, RestoreRun } from '../../../shared/ipc/channels/restore';
+import type { RestoreRun } from '../../../shared/ipc/channels/restore';
 import { SecretRegistry } from '../../../shared/redact';
-import { ConnectionManager } from '../connection/connection-manager';
 import { targetForSandbox } from '../environments/targets';
 import { createMemoryLogger } from '../log';
 import { startBackupsHarness, type BackupsHarness } from '../backups/testing/backups-harness';
 import { createRestoreService, type RestoreService } from './restore-service';
+import { finishedRestore, machineSession as sessionOf } from './testing/restore-harness';
 
 /**
  * Restore faults against the sandbox (Deliver 9), through the restore
@@ -60,18 +60,9 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function finished(opId: string): Promise<{ result: RestoreResult | null; run: RestoreRun; state: string; code?: string; error?: string }> {
-  const done = await h.operations.whenFinished(opId);
-  const r = restore.result(opId);
-  return { ...r, state: done.state, ...(done.error ? { error: done.error.message, code: done.error.code } : {}) };
-}
+const finished = (opId: string) => finishedRestore(h, restore, opId);
 
-async function machineSession(id: string) {
-  const d = h.sandbox.describe();
-  const m = new ConnectionManager({ quorumHome: h.home, secrets, logger: createMemoryLogger(secrets) });
-  const address = d.machines.find((x) => x.id === id)!.address;
-  return { session: await m.open(targetForSandbox(d)).stateServer(address), close: () => m.close() };
-}
+const machineSession = (id: string) => sessionOf(h, secrets, id);
 
 /** What the client keeps under QUORUM_HOME/restore (per-run staging): nothing once a run ended. */
 const clientStaging = async () => fs.readdir(path.join(h.home, 'restore')).catch(() => [] as string[]);

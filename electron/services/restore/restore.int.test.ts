@@ -3,14 +3,14 @@ import * as tar from 'tar';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateBackupResult } from '../../../shared/ipc/channels/backups';
-import type { RestoreInspectResult, RestoreResult, RestoreRun } from '../../../shared/ipc/channels/restore';
+import type { RestoreInspectResult, RestoreRun } from '../../../shared/ipc/channels/restore';
 import { SecretRegistry } from '../../../shared/redact';
-import { ConnectionManager } from '../connection/connection-manager';
 import { targetForSandbox } from '../environments/targets';
 import { createMemoryLogger } from '../log';
 import { startBackupsHarness, type BackupsHarness } from '../backups/testing/backups-harness';
 import { BACKUPS_DB, METADATA_COLLECTION } from '../backups/server-store';
 import { createRestoreService, type RestoreService } from './restore-service';
+import { finishedRestore, machineSession as sessionOf } from './testing/restore-harness';
 
 /**
  * Restore end to end against the sandbox: back it up with the backups
@@ -63,18 +63,9 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function run(opId: string): Promise<{ result: RestoreResult | null; run: RestoreRun; state: string; error?: string }> {
-  const done = await h.operations.whenFinished(opId);
-  const r = restore.result(opId);
-  return { ...r, state: done.state, ...(done.error ? { error: done.error.message } : {}) };
-}
+const run = (opId: string) => finishedRestore(h, restore, opId);
 
-async function machineSession(id: string) {
-  const d = h.sandbox.describe();
-  const m = new ConnectionManager({ quorumHome: h.home, secrets, logger: createMemoryLogger(secrets) });
-  const address = d.machines.find((x) => x.id === id)!.address;
-  return { session: await m.open(targetForSandbox(d)).stateServer(address), close: () => m.close() };
-}
+const machineSession = (id: string) => sessionOf(h, secrets, id);
 
 const stagingFiles = async () => (await fs.readdir(path.join(h.home, 'staging')).catch(() => [] as string[])).sort();
 
