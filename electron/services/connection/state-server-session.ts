@@ -8,7 +8,7 @@ import type { SshEndpoint } from '../environments/target';
 import { describeError, type Logger } from '../log';
 import type { JujuDbClient } from '../mongo/juju-db-client';
 import { connectJujuDb } from '../mongo/mongo-client';
-import { translateMongoError } from '../mongo/mongo-errors';
+import { translateMongoError, type MongoErrorContext } from '../mongo/mongo-errors';
 import { MongoTunnel } from '../mongo/tunnel';
 import type { ExecHandle, ExecOptions, RunOptions } from '../ssh/exec';
 import type { KnownHostsStore } from '../ssh/known-hosts-store';
@@ -293,7 +293,7 @@ export class StateServerSession extends EventEmitter<SessionEvents> {
     const caPem = this.#ctx.caCertPem ?? info.cacert;
     return connectJujuDb(
       { host: '127.0.0.1', port: this.#tunnel.port, user: info.tag, password: credentials.statepassword, caPem, authSource: 'admin', appName: 'quorum' },
-      { address: this.address, user: info.tag, caSource: this.#ctx.caCertPem ? 'the environment configuration' : 'agent.conf cacert' },
+      this.#errorContext(),
       this.#ctx.secrets,
     );
   }
@@ -316,8 +316,20 @@ export class StateServerSession extends EventEmitter<SessionEvents> {
           { details: { address: this.address }, cause: error },
         );
       }
-      throw translateMongoError(error, { address: this.address, user: this.#info?.tag ?? 'machine agent' }, this.#ctx.secrets);
+      throw translateMongoError(error, this.#errorContext(), this.#ctx.secrets);
     }
+  }
+
+  /** What juju-db error messages name: the machine, its agent, the CA's source, and why the tunnel last failed to open. */
+  #errorContext(): MongoErrorContext {
+    const tunnel = this.#tunnel;
+    return {
+      address: this.address,
+      user: this.#info?.tag ?? 'machine agent',
+      machineId: this.machineId,
+      caSource: this.#ctx.caCertPem ? 'the environment configuration' : 'agent.conf cacert',
+      channelFailure: () => tunnel?.lastOpenFailure ?? null,
+    };
   }
 
   /**

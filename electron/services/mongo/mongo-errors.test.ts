@@ -106,3 +106,61 @@ describe('cancellation', () => {
     expect(translateMongoError(abort, ctx, secrets()).code).toBe('cancelled');
   });
 });
+
+describe('saying in words what happened', () => {
+  const at = { ...ctx, machineId: '0' };
+
+  it('says the port is closed when the SSH server could not connect to 37017, though the client saw a reset', () => {
+    const refused = Object.assign(new Error('(SSH) Channel open failure: Connection refused'), { reason: 2 });
+    const channelFailure = new QuorumError('remote-command-failed', 'refused to open an SSH channel', { cause: refused });
+    const reset = new JujuDbNetworkError('connection to juju-db at 127.0.0.1:40001 reset by the server: read ECONNRESET');
+    const qe = translateMongoError(reset, { ...at, channelFailure: () => channelFailure }, secrets());
+    expect(qe.code).toBe('mongo-unavailable');
+    expect(qe.message).toContain("juju-db's port is closed on machine 0 (10.23.0.10)");
+    expect(qe.message).toContain('nothing listens on 127.0.0.1:37017');
+    expect(qe.message).toContain('sudo service juju-db status');
+    expect(qe.message).not.toMatch(/reset|ECONNRESET/);
+    expect(qe.details).toMatchObject({ reason: 'port-closed' });
+    expect(qe.details?.raw).toContain('Channel open failure: Connection refused');
+    expect(qe.details?.raw).toContain('read ECONNRESET');
+  });
+
+  it('mentions forwarding when the refusal was "administratively prohibited"', () => {
+    const prohibited = Object.assign(new Error('(SSH) Channel open failure: open failed'), { reason: 1 });
+    const qe = translateMongoError(new JujuDbNetworkError('closed'), { ...at, channelFailure: () => prohibited }, secrets());
+    expect(qe.details).toMatchObject({ reason: 'port-closed' });
+    expect(qe.message).toContain('AllowTcpForwarding');
+  });
+
+  it('says "did not answer within N s" for the driver\'s server-selection timeout, with the raw text kept aside', () => {
+    const selection = new MongoServerSelectionError('Server selection timed out after 5000 ms', { servers: new Map() } as never);
+    const qe = translateMongoError(fromDriverError(selection), at, secrets());
+    expect(qe.code).toBe('mongo-unavailable');
+    expect(qe.message).toContain('did not answer within 5 s');
+    expect(qe.message).not.toContain('Server selection');
+    expect(qe.details).toMatchObject({ reason: 'no-answer', raw: expect.stringContaining('Server selection timed out after 5000 ms') as unknown });
+  });
+
+  it('tells a TLS handshake failure (not TLS at all) from a rejected certificate', () => {
+    const wrong = Object.assign(new Error('C0A7BAE8:error:0A00010B:SSL routines:ssl3_get_record:wrong version number'), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' });
+    const qe = translateMongoError(new JujuDbNetworkError('TLS handshake with juju-db at 127.0.0.1:40001 failed', { cause: wrong }), at, secrets());
+    expect(qe.code).toBe('tls-failed');
+    expect(qe.message).toContain('TLS handshake with juju-db on machine 0 (10.23.0.10) failed');
+    expect(qe.message).toContain('ss -tlnp');
+    expect(qe.message).not.toContain('SSL routines');
+    expect(qe.details).toMatchObject({ reason: 'tls-handshake-failed' });
+    const cert = Object.assign(new Error('unable to verify the first certificate'), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+    expect(translateMongoError(cert, at, secrets()).details).toMatchObject({ reason: 'certificate-rejected' });
+  });
+
+  it('says authentication was refused, and a plain reset as a closed connection', () => {
+    expect(translateMongoError(new JujuDbServerError('auth fails', 0, { ok: 0 }), at, secrets()).message).toContain('authentication refused');
+    const reset = translateMongoError(new JujuDbNetworkError('connection to juju-db at 127.0.0.1:1 closed by the server during the TLS handshake'), at, secrets());
+    expect(reset.message).toContain('closed the connection during the TLS handshake');
+  });
+
+  it('keeps secrets out of the raw detail', () => {
+    const qe = translateMongoError(new JujuDbNetworkError(`closed: mongodb://machine-0:${PASSWORD}@127.0.0.1/`), at, secrets());
+    expect(JSON.stringify(qe.toJSON())).not.toContain(PASSWORD);
+  });
+});

@@ -18,6 +18,7 @@ export class MongoTunnel {
   readonly #channels = new Set<Duplex>();
   #port = 0;
   #closed = false;
+  #openFailure: unknown = null;
 
   private constructor(openChannel: () => Promise<Duplex>) {
     this.#server = net.createServer({ pauseOnConnect: true }, (socket) => this.#accept(socket, openChannel));
@@ -36,6 +37,16 @@ export class MongoTunnel {
     return this.#port;
   }
 
+  /**
+   * Why the last channel could not be opened (e.g. ssh2's `Channel open
+   * failure` when nothing listens on the machine's port), or null once a
+   * channel opened since. The client only sees its socket dropped; this
+   * says why, for the error the operator reads.
+   */
+  get lastOpenFailure(): unknown {
+    return this.#openFailure;
+  }
+
   /** Connections currently piped (for tests and diagnostics). */
   get activeConnections(): number {
     return this.#sockets.size;
@@ -51,6 +62,7 @@ export class MongoTunnel {
     socket.once('close', () => this.#sockets.delete(socket));
     openChannel().then(
       (channel) => {
+        this.#openFailure = null;
         if (this.#closed || socket.destroyed) {
           channel.destroy();
           return;
@@ -65,8 +77,11 @@ export class MongoTunnel {
         socket.pipe(channel).pipe(socket);
         socket.resume();
       },
-      // No SSH session right now: the driver sees the connection close and retries.
-      () => socket.destroy(),
+      // No SSH session, or the port is closed: the client sees the connection close; `lastOpenFailure` says why.
+      (error: unknown) => {
+        this.#openFailure = error;
+        socket.destroy();
+      },
     );
   }
 
