@@ -18,6 +18,8 @@ import { fingerprintOf } from './known-hosts';
 import { KnownHostsStore } from './known-hosts-store';
 import { loadPrivateKey } from './private-key';
 import { SshClient } from './ssh-client';
+import { connectJujuDb } from '../mongo/mongo-client';
+import { MongoTunnel } from '../mongo/tunnel';
 
 /**
  * The remote command set against a real OpenSSH server: sshd on 127.0.0.1
@@ -189,6 +191,26 @@ describe('remote command set against OpenSSH', () => {
   it('free-space answers df -P -B1', async () => {
     const available = parseDfAvailable((await ssh.run({ kind: 'free-space', path: dir })).toString());
     expect(available).toBeGreaterThan(0);
+  });
+
+  it('a forward to a closed port (juju-db down) reads as "port closed" on the machine, with OpenSSH\'s refusal as detail', async () => {
+    const closedPort = await freePort();
+    const tunnel = await MongoTunnel.open(() => ssh.forwardOut('127.0.0.1', closedPort));
+    try {
+      const error = await connectJujuDb(
+        { host: '127.0.0.1', port: tunnel.port, user: 'machine-7', password: 'not-used-here', caPem: '', connectTimeoutMs: 3_000 },
+        { address: '10.0.0.7', user: 'machine-7', machineId: '7', channelFailure: () => tunnel.lastOpenFailure },
+        secrets,
+      ).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QuorumError);
+      const qe = error as QuorumError;
+      expect(qe.details).toMatchObject({ reason: 'port-closed' });
+      expect(qe.message).toContain("juju-db's port is closed on machine 7 (10.0.0.7)");
+      expect(qe.message).toContain('sudo service juju-db status');
+      expect(String(qe.details?.raw)).toMatch(/Channel open failure/);
+    } finally {
+      await tunnel.close();
+    }
   });
 
   it('tar-out streams a tree with names relative to /, links kept', async () => {
