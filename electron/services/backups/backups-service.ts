@@ -14,6 +14,7 @@ import type { Logger } from '../log';
 import type { OperationContext, OperationManager } from '../operations/operation-manager';
 import { createBackup, retryMongo, type CreateBackupInput, type GzipTuning } from './create-backup';
 import { LocalLibrary } from './local-library';
+import { readFromFirstAnswering } from './any-state-server';
 import { chooseInitialStateServer, readReplicaSet, stateServerChoices } from './readiness';
 import { ServerBackupStore } from './server-store';
 import { streamToFile } from './stream-to-file';
@@ -116,8 +117,8 @@ export function createBackupsService(options: BackupsServiceOptions): BackupsSer
 
     async plan(environmentId) {
       const env = await options.connection(environmentId);
-      const any = await firstConnected(env);
-      const view = await retryMongo(() => any.withMongo((c) => readReplicaSet(c)));
+      // Once per state server, all at once, first answer wins: the page shows the reason at once.
+      const view = await readFromFirstAnswering(env, (s) => s.withMongo((c) => readReplicaSet(c)));
       const machines = stateServerChoices(view);
       return {
         machines,
@@ -172,7 +173,7 @@ export function createBackupsService(options: BackupsServiceOptions): BackupsSer
       let server: BackupMetadata[] = [];
       let serverError: QuorumError | null = null;
       try {
-        server = await retryMongo(() => withStore(env, false, (s) => s.list()));
+        server = await readFromFirstAnswering(env, (session) => session.withMongo((client) => new ServerBackupStore(client, environmentUuid(session)).list()));
       } catch (error) {
         serverError = error instanceof QuorumError ? error : new QuorumError('mongo-unavailable', 'The state server\'s backup list could not be read; local archives are still shown.', { cause: error });
       }
