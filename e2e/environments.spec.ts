@@ -41,7 +41,7 @@ test.describe('environments added by hand', () => {
     let dialog = await app.openManageEnvironments();
     await expect(dialog.root.getByText('No environments added by hand yet.')).toBeVisible();
     await dialog.add({ name: 'lab', addresses: '10.77.0.5\n10.77.0.6, 10.77.0.7', keyFile });
-    await expect(dialog.row('lab')).toContainText('3 state servers · ubuntu@ port 22');
+    await expect(dialog.row('lab')).toContainText('3 state servers · SSH on port 22 as ubuntu');
     await dialog.close();
     await expect(app.environmentOption('lab (manual)')).toHaveCount(1);
 
@@ -51,13 +51,13 @@ test.describe('environments added by hand', () => {
     dialog = await app.openManageEnvironments();
     await expect(dialog.row('lab')).toBeVisible();
     await dialog.edit('lab', { sshUser: 'admin', sshPort: '2222', addresses: '10.77.0.9' });
-    await expect(dialog.row('lab')).toContainText('1 state server · admin@ port 2222');
+    await expect(dialog.row('lab')).toContainText('1 state server · SSH on port 2222 as admin');
     await dialog.close();
 
     await app.reload();
     dialog = await app.openManageEnvironments();
     await expect(dialog.row('lab')).toContainText('10.77.0.9');
-    await expect(dialog.row('lab')).toContainText('admin@ port 2222');
+    await expect(dialog.row('lab')).toContainText('SSH on port 2222 as admin');
 
     const confirm = await dialog.askToRemove('lab');
     await confirm.getByRole('button', { name: 'Keep it' }).click();

@@ -8,6 +8,7 @@ import { SecretRegistry } from '../../../shared/redact';
 import type { ConnectionTarget } from '../environments/target';
 import { createMemoryLogger } from '../log';
 import { SshClient } from '../ssh/ssh-client';
+import { SSH_PORT_HINT } from '../ssh/ssh-errors';
 import { generateKeyPair } from '../ssh/test-ssh-server';
 import { ConnectionManager } from './connection-manager';
 
@@ -78,7 +79,7 @@ describe('ConnectionManager', () => {
       const env = m.open(target('manual:c', ['10.0.2.1']));
       await expect(env.stateServer('10.0.2.1')).rejects.toMatchObject({
         code: 'host-unreachable',
-        message: `Could not reach 10.0.2.1 (127.0.0.1:${closedPort}) over SSH: connection refused. Check the machine is running and reachable, then retry.`,
+        message: `Could not reach 10.0.2.1 (127.0.0.1:${closedPort}) over SSH: connection refused. Check the machine is running and its SSH server listens on port ${closedPort}, then retry. ${SSH_PORT_HINT}`,
       });
       const changes: string[] = [];
       m.on('changed', (s) => changes.push(s.stateServers[0]!.state));

@@ -15,6 +15,7 @@ import { fingerprintOf, hashHostName, knownHostName } from './known-hosts';
 import { KnownHostsStore } from './known-hosts-store';
 import { loadPrivateKey } from './private-key';
 import { SshClient } from './ssh-client';
+import { SSH_PORT_HINT } from './ssh-errors';
 import { generateKeyPair, TestSshServer } from './test-ssh-server';
 
 const BIG = 40 * 1024 * 1024;
@@ -266,7 +267,7 @@ describe('authentication', () => {
     );
     expect(error.code).toBe('host-unreachable');
     expect(error.message).toBe(
-      `Could not reach 10.23.0.10 (127.0.0.1:${port}) over SSH: connection refused. Check the machine is running and reachable, then retry.`,
+      `Could not reach 10.23.0.10 (127.0.0.1:${port}) over SSH: connection refused. Check the machine is running and its SSH server listens on port ${port}, then retry. ${SSH_PORT_HINT}`,
     );
   });
 });

@@ -39,11 +39,21 @@ function peerDetails(peer: SshPeer): Record<string, string | number> {
   return { address: peer.address, host: peer.host, port: peer.port };
 }
 
+/** Always names the port tried: `10.23.0.10:22`, or `10.23.0.10 (127.0.0.1:40222)`. */
+function describeTried(peer: Pick<SshPeer, 'address' | 'host' | 'port'>): string {
+  const tried = `${peer.host}:${peer.port}`;
+  return peer.address === peer.host ? tried : `${peer.address} (${tried})`;
+}
+
+/** How to make Quorum try another SSH port. */
+export const SSH_PORT_HINT =
+  "To use another SSH port, set it in Manage environments (SSH port, or host:port in an address); a .jenv environment always uses port 22, Juju's default.";
+
 /** The machine could not be reached (refused, timed out, reset …). */
 export function hostUnreachable(peer: SshPeer, reason: string, cause?: unknown): QuorumError {
   return new QuorumError(
     'host-unreachable',
-    `Could not reach ${describePeer(peer)} over SSH: ${reason}. Check the machine is running and reachable, then retry.`,
+    `Could not reach ${describeTried(peer)} over SSH: ${reason}. Check the machine is running and its SSH server listens on port ${peer.port}, then retry. ${SSH_PORT_HINT}`,
     { details: { ...peerDetails(peer), reason }, cause },
   );
 }
@@ -87,7 +97,7 @@ export function translateConnectError(
   if (err?.level === 'protocol' || err?.level === 'handshake') {
     return new QuorumError(
       'host-unreachable',
-      `SSH with ${describePeer(peer)} failed during the handshake (${message}). Check that an SSH server runs on that port and accepts modern algorithms.`,
+      `SSH with ${describeTried(peer)} failed during the handshake (${message}). Check that an SSH server runs on port ${peer.port} and accepts modern algorithms. ${SSH_PORT_HINT}`,
       { details: { ...peerDetails(peer), reason: message }, cause: error },
     );
   }

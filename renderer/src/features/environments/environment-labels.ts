@@ -33,10 +33,15 @@ export function environmentOptionLabel(environment: Environment): string {
   return environment.error === null ? base : `${base} — error`;
 }
 
-/** One line describing how Quorum reaches the environment. */
+/**
+ * One line describing how Quorum reaches the environment. A `.jenv`
+ * environment always uses Juju's SSH port, and says so: an operator whose
+ * sshd listens elsewhere learns why it is refused before reading an error.
+ */
 export function environmentSummary(environment: Environment): string {
   if (environment.kind === 'sandbox') return 'Embedded sandbox on this computer';
   const servers = environment.stateServers.length;
   const serverText = servers === 1 ? '1 state server' : `${servers} state servers`;
-  return `${serverText} · ${environment.sshUser}@ port ${environment.sshPort}`;
+  const port = environment.kind === 'juju' ? `port ${environment.sshPort} (Juju's default)` : `port ${environment.sshPort}`;
+  return `${serverText} · SSH on ${port} as ${environment.sshUser}`;
 }

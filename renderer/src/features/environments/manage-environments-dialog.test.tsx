@@ -99,7 +99,7 @@ describe('manage environments', () => {
     fill(dialog, { 'SSH user': 'admin', 'SSH port': '2222' });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Save environment' }));
     await within(dialog).findByText('Saved lab.');
-    expect(within(dialog).getByText('3 state servers · admin@ port 2222')).toBeTruthy();
+    expect(within(dialog).getByText('3 state servers · SSH on port 2222 as admin')).toBeTruthy();
   });
 
   it('asks before removing, and keeps the environment when told to', async () => {

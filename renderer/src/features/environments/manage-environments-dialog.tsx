@@ -119,7 +119,8 @@ export function ManageEnvironmentsDialog({ onClose }: { onClose: () => void }) {
       <>
         <p className="muted">
           Environments you add here are saved in Quorum&apos;s home folder. Juju environments come from your Juju client
-          configuration (JUJU_HOME) and are changed with Juju.
+          configuration (JUJU_HOME) and are changed with Juju; Quorum reaches them by SSH on port 22 (Juju&apos;s default) as
+          ubuntu. To use another SSH port, add the environment here with that port (or write an address as host:port).
         </p>
         <p role="status" className="status-line is-success">
           {notice}
