@@ -7,6 +7,7 @@ import path from 'node:path';
  * ```
  * sandbox/
  *   environment.json          identities, secrets, ports (0600)
+ *   running.json              how to reach it while a process runs it (0600, no secrets)
  *   ssh/juju_id_rsa{,.pub}    the environment's SSH key, like ~/.juju/ssh/
  *   pki/                      environment CA and the state-server certificate
  *   juju-db/                  replica-set member data (machine-N/)
@@ -26,6 +27,10 @@ export class SandboxLayout {
   }
   get lockFile(): string {
     return path.join(this.dir, 'sandbox.lock');
+  }
+  /** How to reach the running sandbox, for other processes (`running-file.ts`); present only while it runs. */
+  get runningFile(): string {
+    return path.join(this.dir, 'running.json');
   }
   get sshDir(): string {
     return path.join(this.dir, 'ssh');

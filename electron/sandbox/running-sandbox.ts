@@ -16,6 +16,7 @@ import type { SandboxPresence } from './presence/sandbox-presence';
 import type { MemberAuth, MemberEndpoint } from './seed/seed-db';
 import type { AddMachineOptions, SandboxAgentOptions, SandboxBlockKind, SandboxControl, SandboxDescription, SandboxMachineDescription, SandboxStartInfo } from './types';
 import { setSandboxBlock } from './juju-api/control';
+import { removeRunningFile, writeRunningFile } from './running-file';
 
 /**
  * A started sandbox: describes itself and applies fault injection (power,
@@ -71,9 +72,20 @@ export class RunningSandbox implements Sandbox {
     });
   }
 
-  /** Starts the provisioner and peergroupers and writes the `.jenv`. */
-  startAgents(): Promise<void> {
-    return this.agents.start();
+  /** Starts the provisioner and peergroupers, writes the `.jenv`, and publishes `running.json` for other processes. */
+  async startAgents(): Promise<void> {
+    await this.agents.start();
+    this.#published = true;
+    await this.#publish();
+  }
+
+  /** True once `running.json` describes this sandbox (until it stops). */
+  #published = false;
+
+  /** Rewrites `running.json` so a process attached to this sandbox sees its machines as they are now. */
+  async #publish(): Promise<void> {
+    if (!this.#published || this.#stopped) return;
+    await writeRunningFile(this.layout.runningFile, this.describe()).catch(() => undefined);
   }
 
   get #ctx(): MachineContext {
@@ -157,7 +169,17 @@ export class RunningSandbox implements Sandbox {
   /** Fault operations run one at a time, in order, so power cycles cannot interleave. */
   #serial<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#stopped) return Promise.reject(new QuorumError('sandbox-failed', 'The sandbox is stopped; start it again first.'));
-    const guarded = () => fn().catch((err: unknown) => Promise.reject(sandboxFailed('complete that operation', err)));
+    const guarded = () =>
+      fn().then(
+        async (value) => {
+          await this.#publish();
+          return value;
+        },
+        async (err: unknown) => {
+          await this.#publish();
+          return Promise.reject(sandboxFailed('complete that operation', err));
+        },
+      );
     const run = this.#queue.then(guarded, guarded);
     this.#queue = run.catch(() => undefined);
     return run;
@@ -283,6 +305,9 @@ export class RunningSandbox implements Sandbox {
   }
 
   async #stop(): Promise<void> {
+    // Nobody may attach to a sandbox that is going away.
+    this.#published = false;
+    await removeRunningFile(this.layout.runningFile).catch(() => undefined);
     // The workers first: a machine the provisioner is starting finishes (or gives up) through the queue.
     await this.agents.stop().catch(() => undefined);
     await this.#queue;
