@@ -51,6 +51,8 @@ export interface BackupsService {
   upload(environmentId: string, localPath: string): { operationId: string };
   remove(environmentId: string, id: string): Promise<void>;
   deleteLocal(localPath: string): Promise<string>;
+  /** The environment's UUID as its state servers' agent.conf names it (what archives' metadata records). */
+  environmentUuid(environmentId: string): Promise<string>;
   reveal(localPath: string): Promise<{ available: boolean; message: string }>;
 }
 
@@ -340,6 +342,10 @@ export function createBackupsService(options: BackupsServiceOptions): BackupsSer
       const file = await library.delete(localPath);
       log.info(`deleted local archive ${file}`);
       return file;
+    },
+
+    async environmentUuid(environmentId) {
+      return environmentUuid(await firstConnected(await options.connection(environmentId)));
     },
 
     async reveal(localPath) {
