@@ -8,8 +8,8 @@ const at = (p: string) => resolve(root, p);
 
 /**
  * One build for the three parts of Quorum:
- * - main: Electron's main process, the browser-mode host and the sandbox
- *   child process, ESM in `out/main` (dependencies stay in node_modules);
+ * - main: Electron's main process, the browser-mode host, the `quorum`
+ *   command line and the sandbox child process, ESM in `out/main` (dependencies stay in node_modules);
  * - preload: one self-contained CommonJS file, as a sandboxed preload must
  *   be (zod and the contract bundled in, nothing required at run time);
  * - renderer: the React app from `renderer/` into `out/renderer`.
@@ -17,6 +17,8 @@ const at = (p: string) => resolve(root, p);
 const mainInputs: Record<string, string> = {
   index: at('electron/main/index.ts'),
   'browser-host': at('electron/host/cli.ts'),
+  // The `quorum` command line (bin/quorum.mjs runs it with Node; the packaged app's executable runs it too).
+  cli: at('electron/cli/main.ts'),
 };
 // Written by the sandbox work; the build must not depend on it existing yet.
 if (existsSync(at('electron/sandbox/process.ts'))) mainInputs['sandbox-process'] = at('electron/sandbox/process.ts');

@@ -3,6 +3,7 @@ import { app, BrowserWindow, session } from 'electron';
 import { createAppServices, type AppServices } from '../services/app-services';
 import { resolveQuorumHome } from '../services/paths';
 import { registerIpc } from './ipc';
+import { cliArgv } from './cli-argv';
 import { registerAppScheme, serveRenderer } from './protocol';
 import { utilityProcessStarter } from './sandbox-starter';
 import { createMainWindow } from './window';
@@ -13,12 +14,21 @@ import { createMainWindow } from './window';
  */
 const here = import.meta.dirname;
 const home = resolveQuorumHome(process.env);
+// `quorum backups list` (the packaged executable, e.g. /usr/bin/quorum) runs the command line: no window, its exit code.
+const cliArgs = cliArgv(process.argv, app.isPackaged);
 // Chromium's own profile goes under QUORUM_HOME too, so one folder holds all state.
 app.setPath('userData', path.join(home, 'electron'));
 app.enableSandbox();
 registerAppScheme();
 
-if (!app.requestSingleInstanceLock()) {
+if (cliArgs !== null) {
+  // The runAsNode fuse is off: the command runs in this main process, and the sandbox (if it must start) in a utility process.
+  app.dock?.hide();
+  void app.whenReady().then(async () => {
+    const { main } = await import('../cli/main');
+    app.exit(await main(cliArgs, { sandboxStarter: utilityProcessStarter(here) }));
+  });
+} else if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   let services: AppServices | null = null;
