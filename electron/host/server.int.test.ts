@@ -136,6 +136,30 @@ describe('browser host', () => {
     expect(await connect({ cookie: await cookie() })).toBe(403);
   });
 
+  it('marks token refusals as Quorum\'s, and answers /session 204 to a page with the token, so a tab can tell a restarted host', async () => {
+    const refused = await get('/session', { cookie: `quorum-${host.port}=an-old-launch-token` });
+    expect(refused.status).toBe(401);
+    expect(refused.headers['x-quorum-refused']).toBe('token');
+    const ok = await get('/session', { cookie: await cookie() });
+    expect(ok.status).toBe(204);
+    expect(ok.headers['x-quorum-refused']).toBeUndefined();
+    const upgrade = await new Promise<http.IncomingMessage>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws`, { headers: { origin: `http://127.0.0.1:${host.port}`, cookie: `quorum-${host.port}=old` } });
+      ws.once('unexpected-response', (_req, res) => resolve(res));
+      ws.once('error', () => undefined);
+    });
+    expect(upgrade.statusCode).toBe(401);
+    expect(upgrade.headers['x-quorum-refused']).toBe('token');
+    // Other refusals (a foreign Origin) are not a restart.
+    const foreign = await new Promise<http.IncomingMessage>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws`, { headers: { origin: 'http://evil.example', cookie: 'x=y' } });
+      ws.once('unexpected-response', (_req, res) => resolve(res));
+      ws.once('error', () => undefined);
+    });
+    expect(foreign.statusCode).toBe(403);
+    expect(foreign.headers['x-quorum-refused']).toBeUndefined();
+  });
+
   it('carries invokes, results and events over an authenticated WebSocket', async () => {
     const ws = await connect({ origin: `http://127.0.0.1:${host.port}`, cookie: await cookie() });
     expect(ws).toBeInstanceOf(WebSocket);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { fail } from '../../shared/ipc/envelope';
-import { WS_MAX_FRAME_BYTES, WS_PATH, wsClientFrameSchema, wsRequestIdSchema, type WsServerFrame } from '../../shared/ipc/ws-protocol';
+import { SESSION_PATH, TOKEN_REFUSED_HEADER, WS_MAX_FRAME_BYTES, WS_PATH, wsClientFrameSchema, wsRequestIdSchema, type WsServerFrame } from '../../shared/ipc/ws-protocol';
 import type { Dispatcher } from '../services/ipc/dispatcher';
 import type { EventHub } from '../services/ipc/event-hub';
 import { describeError, type Logger } from '../services/log';
@@ -79,7 +79,12 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     const url = new URL(req.url ?? '/', expectedOrigin());
     const auth = requestToken(req, url);
     if (!auth.valid) {
-      return plain(res, 401, 'Quorum: open the URL printed when Quorum started (it carries the access token).');
+      return plain(res, 401, 'Quorum: open the URL printed when Quorum started (it carries the access token).', { [TOKEN_REFUSED_HEADER]: 'token' });
+    }
+    if (url.pathname === SESSION_PATH && !auth.fromQuery) {
+      res.writeHead(204, { ...securityHeaders(false), 'Cache-Control': 'no-store' });
+      res.end();
+      return;
     }
     if (url.pathname === STAGING_PATH) return handleUpload(req, res, url);
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Method not allowed.', { Allow: 'GET, HEAD' });
@@ -141,7 +146,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refuse = (status: 401 | 403 | 404, reason: string): void => {
       log.warn('Refused a WebSocket upgrade', { reason, origin: req.headers.origin ?? null });
-      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      const marker = status === 401 ? `${TOKEN_REFUSED_HEADER}: token\r\n` : '';
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n${marker}Connection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     const url = new URL(req.url ?? '/', expectedOrigin());
     if (url.pathname !== WS_PATH) return refuse(404, 'path');

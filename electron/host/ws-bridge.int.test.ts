@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { QuorumError } from '../../shared/errors';
 import { SecretRegistry } from '../../shared/redact';
-import { createWsBridge, DISCONNECTED_MESSAGE, type BridgeStatus, type QuorumBridge } from '../../renderer/src/bridge/ws-bridge';
+import { probeSession } from '../../renderer/src/bridge/connect-bridge';
+import { createWsBridge, DISCONNECTED_MESSAGE, RESTARTED_MESSAGE, type BridgeStatus, type QuorumBridge } from '../../renderer/src/bridge/ws-bridge';
 import { createDispatcher } from '../services/ipc/dispatcher';
 import { createEventHub } from '../services/ipc/event-hub';
 import { createMemoryLogger } from '../services/log';
@@ -38,19 +39,30 @@ const dispatcher = createDispatcher(
   { log, secrets },
 );
 
-async function start(): Promise<void> {
-  host = await startBrowserHost({ dispatcher, events, rendererDir: dir, log, port, token: 'fixed-test-token-0123456789' });
+const TOKEN = 'fixed-test-token-0123456789';
+
+async function start(token = TOKEN): Promise<void> {
+  host = await startBrowserHost({ dispatcher, events, rendererDir: dir, log, port, token });
   port = host.port;
 }
+
+/** The page's cookie, as the browser would send it with the WebSocket and the probe. */
+const pageCookie = () => `quorum-${port}=${TOKEN}`;
+
+/** The renderer's own probe, with the page's origin and cookie a browser would add. */
+const probe = () =>
+  probeSession(((input: string, init?: RequestInit) =>
+    fetch(`http://127.0.0.1:${port}${input}`, { ...init, headers: { cookie: pageCookie() } })) as typeof fetch);
 
 function makeBridge(): QuorumBridge {
   return createWsBridge({
     createSocket: () =>
       new WebSocket(`ws://127.0.0.1:${port}/ws`, {
-        headers: { origin: `http://127.0.0.1:${port}`, cookie: `quorum-${port}=fixed-test-token-0123456789` },
+        headers: { origin: `http://127.0.0.1:${port}`, cookie: pageCookie() },
       }),
     initialDelayMs: 20,
     maxDelayMs: 100,
+    probe,
   });
 }
 
@@ -110,5 +122,23 @@ describe('WebSocket bridge', () => {
     events.emit('environments.changed', { environments: [], selectedId: 'sandbox' });
     await new Promise((r) => setTimeout(r, 50));
     expect(seen).toEqual(['sandbox']);
+  });
+
+  it('says Quorum was restarted, and stops retrying, when a new launch on the same address refuses the page\'s token', async () => {
+    bridge = makeBridge();
+    await waitForStatus(bridge, 'connected');
+    const statuses: BridgeStatus[] = [];
+    bridge.onStatus((s) => statuses.push(s));
+    release?.();
+    await host.close();
+    await start('a-new-launch-token-9876543210');
+    await waitForStatus(bridge, 'restarted');
+    expect(statuses).toEqual(['lost', 'restarted']);
+    await expect(bridge.invoke('operations.list', {})).rejects.toThrow(RESTARTED_MESSAGE);
+    // No more attempts: the host logs no further refusals.
+    const refusals = () => log.lines.filter((line) => line.includes('Refused a WebSocket upgrade')).length;
+    const before = refusals();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(refusals()).toBe(before);
   });
 });

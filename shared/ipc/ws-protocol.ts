@@ -11,6 +11,17 @@ import { resultSchema } from './envelope';
 /** Path of the WebSocket endpoint on the browser-mode host. */
 export const WS_PATH = '/ws';
 
+/**
+ * Answers 204 to a page whose cookie carries this launch's token, 401 with
+ * `TOKEN_REFUSED_HEADER` otherwise. A browser cannot read the status of a
+ * refused WebSocket upgrade, so after a drop the renderer asks here: a
+ * refusal means Quorum was restarted (a new launch, a new token) and
+ * reconnecting is pointless; no answer means a transient drop.
+ */
+export const SESSION_PATH = '/session';
+/** Header (lower case) on every token refusal of the browser-mode host: `x-quorum-refused: token`. */
+export const TOKEN_REFUSED_HEADER = 'x-quorum-refused';
+
 /** Largest frame either side accepts (bytes). Requests are small; bulk data never travels over IPC. */
 export const WS_MAX_FRAME_BYTES = 1024 * 1024;
 

@@ -2,8 +2,12 @@ import type { Result } from '../../../shared/ipc/envelope';
 import { isRequestChannel, type EventChannel, type EventOf, type QuorumApi, type RequestChannel, type RequestOf, type ResponseOf } from '../../../shared/ipc/contract';
 import { wsServerFrameSchema, type WsClientFrame } from '../../../shared/ipc/ws-protocol';
 
-/** Where the bridge stands; the shell shows a banner while `lost`. */
-export type BridgeStatus = 'connecting' | 'connected' | 'lost';
+/**
+ * Where the bridge stands; the shell shows a banner while `lost` (a drop:
+ * it reconnects) or `restarted` (the host refused this page's token: a new
+ * launch of Quorum runs with a new address, and the bridge stops trying).
+ */
+export type BridgeStatus = 'connecting' | 'connected' | 'lost' | 'restarted';
 
 /**
  * The API the renderer gets, whichever host carries it: the contract's
@@ -34,10 +38,19 @@ export interface WsBridgeOptions {
   readonly maxDelayMs?: number;
   /** How long an invoke made before the first connection waits for it (ms). */
   readonly connectTimeoutMs?: number;
+  /**
+   * Asked after every drop or failed connection: `refused` when the host
+   * answered but refused this page's token (it was restarted), `other` when
+   * it did not answer or let the page in. Without it the bridge always retries.
+   */
+  readonly probe?: () => Promise<'refused' | 'other'>;
 }
 
 /** Why an invoke failed at the transport level (the renderer's `call` turns this into an error result). */
 export const DISCONNECTED_MESSAGE = "Lost the connection to Quorum's main process before it answered. Quorum is reconnecting; try again in a moment.";
+
+/** Said once the host refused this page's token: reconnecting cannot help, only the new address can. */
+export const RESTARTED_MESSAGE = 'Quorum was restarted: open the new address printed in its terminal.';
 
 const OPEN = 1;
 
@@ -74,9 +87,22 @@ export function createWsBridge(options: WsBridgeOptions): QuorumBridge {
     for (const listener of [...statusListeners]) listener(next);
   };
 
-  const failPending = (): void => {
-    for (const p of pending.values()) p.reject(new Error(DISCONNECTED_MESSAGE));
+  const failPending = (message = DISCONNECTED_MESSAGE): void => {
+    for (const p of pending.values()) p.reject(new Error(message));
     pending.clear();
+  };
+
+  const retryLater = (): void => {
+    retryTimer = setTimeout(open, delay + Math.floor(Math.random() * (delay / 4)));
+    delay = Math.min(delay * 2, maxDelay);
+  };
+
+  /** The host refused this page: stop for good, and say why to everyone waiting. */
+  const stopRestarted = (): void => {
+    setStatus('restarted');
+    failPending(RESTARTED_MESSAGE);
+    for (const wake of [...waitingForOpen]) wake();
+    waitingForOpen.clear();
   };
 
   const open = (): void => {
@@ -124,14 +150,24 @@ export function createWsBridge(options: WsBridgeOptions): QuorumBridge {
       failPending();
       if (closed) return;
       if (status === 'connected') setStatus('lost');
-      retryTimer = setTimeout(open, delay + Math.floor(Math.random() * (delay / 4)));
-      delay = Math.min(delay * 2, maxDelay);
+      if (options.probe === undefined) return retryLater();
+      options.probe().then(
+        (answer) => {
+          if (closed) return;
+          if (answer === 'refused') stopRestarted();
+          else retryLater();
+        },
+        () => {
+          if (!closed) retryLater();
+        },
+      );
     });
   };
 
   const whenOpen = (): Promise<void> =>
     new Promise((resolve, reject) => {
       if (socket !== null && socket.readyState === OPEN) return resolve();
+      if (status === 'restarted') return reject(new Error(RESTARTED_MESSAGE));
       if (status === 'lost' || closed) return reject(new Error(DISCONNECTED_MESSAGE));
       const timer = setTimeout(() => {
         waitingForOpen.delete(wake);
@@ -139,7 +175,8 @@ export function createWsBridge(options: WsBridgeOptions): QuorumBridge {
       }, connectTimeout);
       const wake = () => {
         clearTimeout(timer);
-        resolve();
+        if (status === 'restarted') reject(new Error(RESTARTED_MESSAGE));
+        else resolve();
       };
       waitingForOpen.add(wake);
     });

@@ -1,9 +1,11 @@
-import { LOST_CONNECTION_MESSAGE } from '../store/call';
+import { LOST_CONNECTION_MESSAGE, RESTARTED_CONNECTION_MESSAGE } from '../store/call';
 import { useAppStore } from '../store/store-context';
 
 /**
  * Says when the main process cannot be reached. Everything else stays on
- * screen (stale but honest) while the bridge reconnects.
+ * screen (stale but honest) while the bridge reconnects; after a restart of
+ * the browser-mode host (this page's token refused) it says to open the new
+ * address instead, since reconnecting cannot succeed.
  */
 export function ConnectionBanner() {
   const status = useAppStore((state) => state.connection.status);
@@ -12,6 +14,13 @@ export function ConnectionBanner() {
     return (
       <div className="banner banner-info banner-delayed" role="status">
         Connecting to Quorum&apos;s main process…
+      </div>
+    );
+  }
+  if (status === 'restarted') {
+    return (
+      <div className="banner banner-error" role="alert">
+        {RESTARTED_CONNECTION_MESSAGE}
       </div>
     );
   }

@@ -6,9 +6,10 @@ import { call } from '../call';
 /**
  * `connecting` until the host answers for the first time, `connected` while
  * it does, `lost` when the transport dropped (the shell then says so and the
- * bridge reconnects).
+ * bridge reconnects), `restarted` when the browser-mode host refused this
+ * page's token (a new launch: only its new address works; no reconnecting).
  */
-export type ConnectionStatus = 'connecting' | 'connected' | 'lost';
+export type ConnectionStatus = 'connecting' | 'connected' | 'lost' | 'restarted';
 
 export type AppInfo = ResponseOf<'app.info'>;
 
