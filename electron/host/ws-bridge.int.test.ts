@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { QuorumError } from '../../shared/errors';
 import { SecretRegistry } from '../../shared/redact';
-import { probeSession } from '../../renderer/src/bridge/connect-bridge';
+import { probeSession } from '../../renderer/src/bridge/session-probe';
 import { createWsBridge, DISCONNECTED_MESSAGE, RESTARTED_MESSAGE, type BridgeStatus, type QuorumBridge } from '../../renderer/src/bridge/ws-bridge';
 import { createDispatcher } from '../services/ipc/dispatcher';
 import { createEventHub } from '../services/ipc/event-hub';
@@ -51,8 +51,7 @@ const pageCookie = () => `quorum-${port}=${TOKEN}`;
 
 /** The renderer's own probe, with the page's origin and cookie a browser would add. */
 const probe = () =>
-  probeSession(((input: string, init?: RequestInit) =>
-    fetch(`http://127.0.0.1:${port}${input}`, { ...init, headers: { cookie: pageCookie() } })) as typeof fetch);
+  probeSession((input) => fetch(`http://127.0.0.1:${port}${input}`, { headers: { cookie: pageCookie() }, cache: 'no-store' } as RequestInit));
 
 function makeBridge(): QuorumBridge {
   return createWsBridge({

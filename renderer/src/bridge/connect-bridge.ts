@@ -1,5 +1,6 @@
 import { API_GLOBAL, type QuorumApi } from '../../../shared/ipc/contract';
-import { SESSION_PATH, TOKEN_REFUSED_HEADER, WS_PATH } from '../../../shared/ipc/ws-protocol';
+import { WS_PATH } from '../../../shared/ipc/ws-protocol';
+import { probeSession } from './session-probe';
 import { createWsBridge, type QuorumBridge } from './ws-bridge';
 
 /** A file dropped on the window, as main can read it. */
@@ -38,22 +39,8 @@ export async function connectBridge(win: Window = window): Promise<AppBridge> {
   }
   const scheme = win.location.protocol === 'https:' ? 'wss:' : 'ws:';
   const url = `${scheme}//${win.location.host}${WS_PATH}`;
-  const bridge = createWsBridge({ createSocket: () => new WebSocket(url), probe: probeSession });
+  const bridge = createWsBridge({ createSocket: () => new WebSocket(url), probe: () => probeSession((p, init) => fetch(p, init)) });
   return { ...bridge, stageFile: (file, onProgress) => uploadToHost(file, onProgress) };
-}
-
-/**
- * Asks the host whether this page's token is still good: a refusal marked as
- * Quorum's means a new launch (new token) took the address; anything else
- * (no answer, let in) is a transient drop.
- */
-export async function probeSession(fetcher: typeof fetch = fetch): Promise<'refused' | 'other'> {
-  try {
-    const res = await fetcher(SESSION_PATH, { credentials: 'same-origin', cache: 'no-store' });
-    return res.status === 401 && res.headers.get(TOKEN_REFUSED_HEADER) === 'token' ? 'refused' : 'other';
-  } catch {
-    return 'other';
-  }
 }
 
 /** Electron's IPC has no transport to lose: the status is always `connected`. */

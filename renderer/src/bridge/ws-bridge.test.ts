@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { probeSession } from './connect-bridge';
+import { probeSession, type SessionFetch } from './session-probe';
 import { createWsBridge, DISCONNECTED_MESSAGE, RESTARTED_MESSAGE, type BridgeStatus, type WebSocketLike } from './ws-bridge';
 
 /** A socket the test drives: open it, drop it, see what was sent. */
@@ -110,12 +110,12 @@ describe('ws bridge: a restarted host versus a transient drop', () => {
 });
 
 describe('probeSession', () => {
-  const reply = (status: number, headers: Record<string, string> = {}) => vi.fn(async () => new Response(null, { status, headers })) as unknown as typeof fetch;
+  const reply = (status: number, headers: Record<string, string> = {}) => vi.fn(async () => new Response(null, { status, headers })) as unknown as SessionFetch;
 
   it('calls a 401 marked by Quorum a refusal, and anything else not', async () => {
     expect(await probeSession(reply(401, { 'x-quorum-refused': 'token' }))).toBe('refused');
     expect(await probeSession(reply(401))).toBe('other');
     expect(await probeSession(reply(204))).toBe('other');
-    expect(await probeSession(vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))) as unknown as typeof fetch)).toBe('other');
+    expect(await probeSession(vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))) as unknown as SessionFetch)).toBe('other');
   });
 });
