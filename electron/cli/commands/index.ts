@@ -3,6 +3,7 @@ import { backupsCreate } from './backups-create';
 import { backupsDownload } from './backups-download';
 import { backupsInfo } from './backups-info';
 import { backupsList } from './backups-list';
+import { backupsPrune } from './backups-prune';
 import { backupsRemove } from './backups-remove';
 import { backupsUpload } from './backups-upload';
 import { status } from './status';
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command<never>[] = [
   backupsDownload,
   backupsUpload,
   backupsRemove,
+  backupsPrune,
 ] as unknown as readonly Command<never>[];
 
 /** Groups of commands (`quorum backups …`) and what they are for. */
