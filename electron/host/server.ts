@@ -26,6 +26,8 @@ export interface BrowserHostOptions {
   readonly token?: string;
   /** Where dropped files are staged (`QUORUM_HOME/staging`); without it, uploads are refused. */
   readonly stagingDir?: string;
+  /** Told when a tab's WebSocket closes (`browser:ws-N`, `gone`), so its topology watch ends now rather than when it lapses. */
+  readonly audience?: (watcher: string, state: 'gone') => void;
 }
 
 export interface BrowserHost {
@@ -179,6 +181,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     });
     ws.on('close', () => {
       unsubscribe();
+      options.audience?.(`${sender.host}:${sender.id}`, 'gone');
       log.info('Renderer disconnected', { sender: sender.id });
     });
     ws.on('error', (error) => log.warn('WebSocket error', { sender: sender.id, error: String(error) }));

@@ -48,22 +48,24 @@ afterEach(async () => {
   service = undefined;
 });
 
-function start(source: FakeSource | Promise<FakeSource>, overrides: { intervalMs?: number; leaseMs?: number; hedgeMs?: number } = {}) {
+function start(source: FakeSource | Promise<FakeSource>, overrides: { intervalMs?: number; leaseMs?: number; hedgeMs?: number; idleIntervalMs?: number } = {}) {
   const published: TopologySnapshot[] = [];
   const opened: string[] = [];
+  const log = createMemoryLogger(new SecretRegistry());
   service = createTopologyService({
     openSource: async (id) => {
       opened.push(id);
       return source;
     },
     publish: (s) => published.push(s),
-    log: createMemoryLogger(new SecretRegistry()),
+    log,
     intervalMs: overrides.intervalMs ?? 40,
     hedgeMs: overrides.hedgeMs ?? 60,
     roundTimeoutMs: 1000,
     ...(overrides.leaseMs === undefined ? {} : { leaseMs: overrides.leaseMs }),
+    ...(overrides.idleIntervalMs === undefined ? {} : { idleIntervalMs: overrides.idleIntervalMs }),
   });
-  return { service, published, opened };
+  return { service, published, opened, log };
 }
 
 async function until(condition: () => boolean, timeoutMs = 3000) {
@@ -225,5 +227,74 @@ describe('topology service', () => {
     const count = source.reads.length;
     await sleep(120);
     expect(source.reads.length).toBe(count);
+  });
+
+  it('backs off while every watcher is hidden, and reads at once when one shows again', async () => {
+    const source = fakeSource();
+    const { service } = start(source, { idleIntervalMs: 400 });
+    service.select('env-1');
+    service.watch('electron:wc-1', true);
+    await until(() => service.rounds >= 3);
+    service.audience('electron:wc-1', 'hidden');
+    await sleep(60);
+    const hiddenFrom = service.rounds;
+    await sleep(300);
+    // At most the one round that was already scheduled, not one per 40 ms.
+    expect(service.rounds - hiddenFrom).toBeLessThanOrEqual(1);
+    const before = service.rounds;
+    service.audience('electron:wc-1', 'visible');
+    await until(() => service.rounds > before, 100);
+    await until(() => service.rounds >= before + 4, 1000);
+  });
+
+  it('a visible watcher keeps the normal rate even when another one is hidden', async () => {
+    const source = fakeSource();
+    const { service } = start(source, { idleIntervalMs: 10_000 });
+    service.select('env-1');
+    service.watch('electron:wc-1', true);
+    service.watch('browser:ws-2', true);
+    service.audience('electron:wc-1', 'hidden');
+    const from = service.rounds;
+    await sleep(300);
+    expect(service.rounds - from).toBeGreaterThanOrEqual(4);
+  });
+
+  it('ends a watch at once when its tab is gone, instead of polling until the lease lapses', async () => {
+    const source = fakeSource();
+    const { service } = start(source, { leaseMs: 60_000 });
+    service.select('env-1');
+    service.watch('browser:ws-1', true);
+    await until(() => service.rounds >= 2);
+    service.audience('browser:ws-1', 'gone');
+    await sleep(60);
+    const after = service.rounds;
+    await sleep(250);
+    expect(service.rounds).toBe(after);
+  });
+
+  it('logs each change of state once at info, not every round; another reason is another change', async () => {
+    const source = fakeSource();
+    const { service, log } = start(source);
+    service.select('env-1');
+    service.watch('w', true);
+    await until(() => service.rounds >= 3);
+    source.behaviour = Object.fromEntries(source.addresses.map((a) => [a, unreachable(a)]));
+    await until(() => service.snapshot().status === 'error');
+    const errorRounds = service.rounds;
+    await until(() => service.rounds >= errorRounds + 3);
+    source.behaviour = Object.fromEntries(source.addresses.map((a) => [a, () => Promise.reject(new QuorumError('mongo-unavailable', `juju-db's port is closed on ${a}.`, { details: { raw: '(SSH) Channel open failure' } }))]));
+    await until(() => service.snapshot().error?.code === 'mongo-unavailable');
+    await until(() => service.rounds >= errorRounds + 6);
+    source.behaviour = {};
+    await until(() => service.snapshot().status === 'ready');
+    await until(() => service.rounds >= errorRounds + 9);
+    const lines = log.lines.filter((line) => /Reading the topology|Cannot read the topology/.test(line));
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toContain('Reading the topology');
+    expect(lines[1]).toContain('host-unreachable');
+    expect(lines[2]).toContain('mongo-unavailable');
+    expect(lines[2]).toContain('Channel open failure');
+    expect(lines[3]).toContain('Reading the topology');
+    expect(lines.every((line) => line.startsWith('info [topology] '))).toBe(true);
   });
 });

@@ -10,8 +10,13 @@ import type { RoundFacts } from './topology-reader';
  * environment, whatever the number of windows or components watching: each
  * round reads one state server (the primary when known, another one when it
  * does not answer), builds the model, and publishes `topology.changed` only
- * when the snapshot changed. Polling runs only while some window holds a
- * watch lease, and stops at once when the environment is switched.
+ * when the snapshot changed. Polling runs at its normal rate while some
+ * window that can be seen holds a watch lease, slowly (`idleIntervalMs`)
+ * while every watcher is hidden (a minimised Electron window), not at all
+ * once no lease is held (a closed browser tab drops its lease at once), and
+ * stops at once when the environment is switched. A watcher that shows again
+ * gets a round at once. Each change of state (ready, an error, another
+ * error) is logged once at info, never every round.
  */
 
 /** How the service reads an environment; the connection layer provides the real one. */
@@ -35,6 +40,8 @@ export interface TopologyServiceOptions {
   readonly roundTimeoutMs?: number;
   /** A watch lapses unless renewed within this (default 30 000 ms). */
   readonly leaseMs?: number;
+  /** Time between rounds while every watcher is hidden (default 30 000 ms). */
+  readonly idleIntervalMs?: number;
   readonly now?: () => number;
 }
 
@@ -44,6 +51,12 @@ export interface TopologyService {
   snapshot(): TopologySnapshot;
   /** A watcher (a window) starts, renews or ends its lease; returns the current snapshot. */
   watch(watcher: string, active: boolean): TopologySnapshot;
+  /**
+   * What the host knows about a watcher (`browser:ws-3`, `electron:wc-1`):
+   * `visible` (the default), `hidden` (minimised: polled slowly), `gone`
+   * (its tab or window closed: its lease ends now rather than when it lapses).
+   */
+  audience(watcher: string, state: AudienceState): void;
   /** Runs a round now rather than at the next tick (after a power change, a trusted host key…). */
   refresh(): Promise<void>;
   /** Rounds run so far, for tests and benchmarks. */
@@ -51,8 +64,11 @@ export interface TopologyService {
   close(): Promise<void>;
 }
 
+export type AudienceState = 'visible' | 'hidden' | 'gone';
+
 export function createTopologyService(options: TopologyServiceOptions): TopologyService {
   const intervalMs = options.intervalMs ?? 1000;
+  const idleIntervalMs = options.idleIntervalMs ?? 30_000;
   const hedgeMs = options.hedgeMs ?? 700;
   const roundTimeoutMs = options.roundTimeoutMs ?? 8000;
   const leaseMs = options.leaseMs ?? 30_000;
@@ -66,7 +82,10 @@ export function createTopologyService(options: TopologyServiceOptions): Topology
   /** Where the last round read from, and the primary it saw: asked first next time. */
   let preferred: string[] = [];
   const leases = new Map<string, number>();
+  const hidden = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
+  /** The loop is waiting the idle interval: a watcher that shows again cuts the wait short. */
+  let idling = false;
   let inFlight: { readonly gen: number; readonly done: Promise<void> } | null = null;
   let looping = false;
   let rounds = 0;
@@ -74,6 +93,7 @@ export function createTopologyService(options: TopologyServiceOptions): Topology
 
   const set = (next: TopologySnapshot) => {
     if (sameSnapshot(current, next)) return;
+    logChange(log, current, next);
     current = next;
     try {
       options.publish(next);
@@ -82,11 +102,14 @@ export function createTopologyService(options: TopologyServiceOptions): Topology
     }
   };
 
+  /** Any lease at all (the loop runs, maybe slowly). */
   const watched = () => {
     const t = now();
     for (const [watcher, expires] of leases) if (expires <= t) leases.delete(watcher);
     return leases.size > 0;
   };
+  /** A lease held by a watcher someone can see (the loop runs at its normal rate). */
+  const seen = () => watched() && [...leases.keys()].some((watcher) => !hidden.has(watcher));
 
   const candidates = (src: TopologySource): string[] => {
     const fromTopology = current.topology?.machines.filter((m) => m.isStateServer && m.address !== null).map((m) => m.address as string) ?? [];
@@ -97,6 +120,7 @@ export function createTopologyService(options: TopologyServiceOptions): Topology
     const envId = environmentId;
     if (envId === null) return;
     rounds++;
+    log.debug('Topology round', { environmentId: envId, round: rounds });
     let topology: Topology;
     try {
       source ??= options.openSource(envId);
@@ -153,15 +177,25 @@ export function createTopologyService(options: TopologyServiceOptions): Topology
       }
       const started = now();
       void round(gen).then(() => {
-        if (gen === generation && !closed) schedule(gen, Math.max(50, intervalMs - (now() - started)));
+        if (gen !== generation || closed) return;
+        idling = !seen();
+        schedule(gen, Math.max(50, (idling ? idleIntervalMs : intervalMs) - (now() - started)));
       });
     }, delayMs);
   };
 
   /** Starts the poll loop unless it already runs (a renewed lease must not add a round). */
   const ensurePolling = () => {
-    if (closed || looping || environmentId === null || !watched()) return;
+    if (closed || environmentId === null || !watched()) return;
+    if (looping && idling && seen() && inFlight === null) {
+      // Someone watches again: a round now, not at the end of the idle wait.
+      idling = false;
+      schedule(generation, 0);
+      return;
+    }
+    if (looping) return;
     looping = true;
+    idling = false;
     schedule(generation, 0);
   };
 
@@ -185,6 +219,12 @@ export function createTopologyService(options: TopologyServiceOptions): Topology
       if (active) ensurePolling();
       return current;
     },
+    audience(watcher, state) {
+      if (state === 'hidden') hidden.add(watcher);
+      else hidden.delete(watcher);
+      if (state === 'gone') leases.delete(watcher);
+      if (state === 'visible') ensurePolling();
+    },
     async refresh() {
       if (closed || environmentId === null) return;
       const gen = generation;
@@ -200,9 +240,22 @@ export function createTopologyService(options: TopologyServiceOptions): Topology
       clearTimeout(timer);
       looping = false;
       leases.clear();
+      hidden.clear();
       await inFlight?.done;
     },
   };
+}
+
+/** One info line per change of state: ready, or an error (another error, or the same code for another reason, is a change). */
+function logChange(log: Logger, before: TopologySnapshot, after: TopologySnapshot): void {
+  if (after.environmentId === null || after.status === 'loading') return;
+  const sameState = before.environmentId === after.environmentId && before.status === after.status && before.error?.message === after.error?.message;
+  if (sameState) return;
+  if (after.status === 'ready') {
+    log.info('Reading the topology', { environmentId: after.environmentId, readFrom: after.topology?.readFrom ?? null });
+  } else if (after.error !== null) {
+    log.info('Cannot read the topology', { environmentId: after.environmentId, code: after.error.code, message: after.error.message, detail: after.error.details?.raw ?? null });
+  }
 }
 
 function internal(error: unknown, log: Logger): QuorumError {
