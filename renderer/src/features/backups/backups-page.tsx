@@ -7,6 +7,7 @@ import { BackupsTable } from './backups-table';
 import { CreateBackupPanel } from './create-backup-panel';
 import { MetadataBlock } from './metadata-block';
 import { formatBytes } from './format';
+import { selectInvalidArchives, selectListIsSelected } from './selectors';
 import './backups.css';
 
 /**
@@ -33,7 +34,7 @@ export function BackupsPage() {
   }
   return (
     <div className="backups-page">
-      <CreateBackupPanel environmentId={environmentId} />
+      <CreateBackupPanel key={environmentId} environmentId={environmentId} />
       <BackupList environmentId={environmentId} />
       <BackupInfoDialog />
     </div>
@@ -41,17 +42,21 @@ export function BackupsPage() {
 }
 
 function BackupList({ environmentId }: { environmentId: string }) {
+  // Only the selected environment's list: another's (just switched away from) reads as loading.
   const state = useAppStore(
-    useShallow((s) => ({
-      folder: s.backups.folder,
-      status: s.backups.listStatus,
-      listError: s.backups.listError,
-      serverError: s.backups.serverError,
-      actionError: s.backups.actionError,
-      actionMessage: s.backups.actionMessage,
-    })),
+    useShallow((s) => {
+      const mine = selectListIsSelected(s);
+      return {
+        folder: s.backups.folder,
+        status: mine ? s.backups.listStatus : 'loading',
+        listError: mine ? s.backups.listError : null,
+        serverError: mine ? s.backups.serverError : null,
+        actionError: mine ? s.backups.actionError : null,
+        actionMessage: mine ? s.backups.actionMessage : null,
+      };
+    }),
   );
-  const invalid = useAppStore(useShallow((s) => s.backups.invalid));
+  const invalid = useAppStore(selectInvalidArchives);
   const loadBackups = useAppStore((s) => s.loadBackups);
   const dismiss = useAppStore((s) => s.dismissBackupMessage);
   const [folder, setFolder] = useState('');

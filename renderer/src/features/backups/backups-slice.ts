@@ -9,11 +9,22 @@ export interface InvalidArchive {
   readonly reason: string;
 }
 
+/**
+ * The create form's plan for one environment, in exactly one state:
+ * `loading` (connecting to the state servers and reading the replica set),
+ * `error` (why not, at once), or `ready`.
+ */
+export type PlanState =
+  | { readonly environmentId: string; readonly status: 'loading' }
+  | { readonly environmentId: string; readonly status: 'error'; readonly error: SerializedError }
+  | { readonly environmentId: string; readonly status: 'ready'; readonly plan: BackupPlan };
+
 export interface BackupsSlice {
   readonly backups: {
+    /** The environment the list (items, invalid, errors, folder) belongs to. */
     readonly environmentId: string | null;
-    readonly plan: BackupPlan | null;
-    readonly planError: SerializedError | null;
+    /** The last plan asked for (see `selectPlanState` for the selected environment's). */
+    readonly plan: PlanState | null;
     readonly folder: string | null;
     readonly items: readonly BackupListItem[];
     readonly invalid: readonly InvalidArchive[];
@@ -29,6 +40,8 @@ export interface BackupsSlice {
     readonly info: BackupInfo | null;
   };
   loadBackupPlan(environmentId: string): Promise<void>;
+  /** Main selected another environment: forget the previous one's list, plan, messages and info. */
+  backupsEnvironmentSelected(environmentId: string | null): void;
   loadBackups(environmentId: string, folder?: string): Promise<void>;
   /** Starts a backup; also used by the topology page's Create backup button. */
   createBackup(request: CreateBackupRequest): Promise<string | null>;
@@ -48,6 +61,8 @@ export interface BackupsSlice {
 export const createBackupsSlice: SliceFactory<BackupsSlice> = (api) => (set, get) => {
   const patch = (p: Partial<BackupsSlice['backups']>) => set((s) => ({ backups: { ...s.backups, ...p } }));
   const env = (): string | null => get().backups.environmentId ?? get().environments.selectedId;
+  /** Bumped by every plan request: only the latest one's answer is shown. */
+  let planRequest = 0;
   const startOp = async (run: () => ReturnType<typeof call<'backups.verify'>>, message: string) => {
     const r = await run();
     if (!r.ok) patch({ actionError: r.error, actionMessage: null });
@@ -58,7 +73,6 @@ export const createBackupsSlice: SliceFactory<BackupsSlice> = (api) => (set, get
     backups: {
       environmentId: null,
       plan: null,
-      planError: null,
       folder: null,
       items: [],
       invalid: [],
@@ -73,14 +87,35 @@ export const createBackupsSlice: SliceFactory<BackupsSlice> = (api) => (set, get
     },
 
     loadBackupPlan: async (environmentId) => {
+      const request = ++planRequest;
+      patch({ plan: { environmentId, status: 'loading' } });
       const r = await call(api, 'backups.plan', { environmentId });
-      if (r.ok) patch({ plan: r.value, planError: null });
-      else patch({ plan: null, planError: r.error });
+      if (request !== planRequest) return;
+      patch({ plan: r.ok ? { environmentId, status: 'ready', plan: r.value } : { environmentId, status: 'error', error: r.error } });
+    },
+
+    backupsEnvironmentSelected: (environmentId) => {
+      const b = get().backups;
+      if (b.environmentId === environmentId) return;
+      patch({
+        environmentId,
+        items: [],
+        invalid: [],
+        serverError: null,
+        listStatus: 'idle',
+        listError: null,
+        plan: b.plan?.environmentId === environmentId ? b.plan : null,
+        createError: null,
+        actionError: null,
+        actionMessage: null,
+        info: null,
+      });
     },
 
     loadBackups: async (environmentId, folder) => {
       const changedEnv = get().backups.environmentId !== environmentId;
-      patch({ environmentId, listStatus: 'loading', ...(changedEnv ? { items: [], invalid: [] } : {}) });
+      // One state at a time: the previous answer's errors go while the list is read again.
+      patch({ environmentId, listStatus: 'loading', listError: null, serverError: null, ...(changedEnv ? { items: [], invalid: [] } : {}) });
       const f = folder ?? get().backups.folder ?? undefined;
       const r = await call(api, 'backups.list', f === undefined ? { environmentId } : { environmentId, folder: f });
       if (get().backups.environmentId !== environmentId) return;

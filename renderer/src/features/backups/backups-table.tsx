@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { BackupListItem } from '../../../../shared/ipc/channels/backups';
 import { ModalDialog } from '../../components/modal-dialog';
 import { useAppStore } from '../../store/store-context';
+import { selectBackupItems } from './selectors';
 import { formatBytes, formatUtc } from './format';
 
 type SortKey = 'id' | 'location' | 'size' | 'started' | 'notes' | 'machine' | 'version' | 'checksum';
@@ -45,7 +46,7 @@ type Confirm = { kind: 'remove'; item: BackupListItem } | { kind: 'delete'; item
 
 /** Every archive, on the server and in the folder, sortable, with per-row actions. */
 export function BackupsTable() {
-  const items = useAppStore(useShallow((s) => s.backups.items));
+  const items = useAppStore(selectBackupItems);
   const environmentId = useAppStore((s) => s.backups.environmentId ?? s.environments.selectedId);
   const actions = useAppStore(
     useShallow((s) => ({

@@ -3,18 +3,20 @@ import { ErrorMessage } from '../../components/error-message';
 import type { CreateBackupResult } from '../../../../shared/ipc/channels/backups';
 import { useAppStore } from '../../store/store-context';
 import { BackupProgress } from './backup-progress';
+import { createDisabledReason, stateServerPlaceholder } from './create-backup-state';
 import { MetadataBlock } from './metadata-block';
+import { selectBackupRunning, selectCreateOperation, selectPlanState } from './selectors';
 
 /**
  * The create form (state server, notes, local copy with folder and file
  * name), then the running backup's progress, then Juju's metadata block.
  */
 export function CreateBackupPanel({ environmentId }: { environmentId: string }) {
-  const plan = useAppStore((s) => s.backups.plan);
-  const planError = useAppStore((s) => s.backups.planError);
+  const planState = useAppStore(selectPlanState);
+  const plan = planState?.status === 'ready' ? planState.plan : null;
   const createError = useAppStore((s) => s.backups.createError);
-  const operationId = useAppStore((s) => s.backups.createOperationId);
-  const operation = useAppStore((s) => (operationId === null ? undefined : s.operations.byId[operationId]));
+  const operation = useAppStore(selectCreateOperation);
+  const backupRunning = useAppStore(selectBackupRunning);
   const createBackup = useAppStore((s) => s.createBackup);
   const cancel = useAppStore((s) => s.cancelOperation);
   const loadPlan = useAppStore((s) => s.loadBackupPlan);
@@ -25,9 +27,11 @@ export function CreateBackupPanel({ environmentId }: { environmentId: string }) 
   const [keepLocal, setKeepLocal] = useState(true);
   const [folder, setFolder] = useState('');
   const [filename, setFilename] = useState('');
-  const ids = { machine: useId(), notes: useId(), keep: useId(), folder: useId(), file: useId(), warn: useId() };
+  const ids = { machine: useId(), notes: useId(), keep: useId(), folder: useId(), file: useId(), warn: useId(), why: useId() };
 
   const running = operation?.state === 'running';
+  const disabledReason = createDisabledReason(planState, running || backupRunning);
+  const placeholder = stateServerPlaceholder(planState);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void createBackup({
@@ -44,9 +48,9 @@ export function CreateBackupPanel({ environmentId }: { environmentId: string }) 
   return (
     <section className="backup-create" aria-labelledby="backup-create-heading">
       <h2 id="backup-create-heading">Create backup</h2>
-      {planError !== null ? (
+      {planState?.status === 'error' ? (
         <div>
-          <ErrorMessage error={planError} title="Cannot plan a backup" />
+          <ErrorMessage error={planState.error} title="Cannot plan a backup" />
           <button type="button" className="button" onClick={() => void loadPlan(environmentId)}>
             Try again
           </button>
@@ -56,7 +60,7 @@ export function CreateBackupPanel({ environmentId }: { environmentId: string }) 
         <div className="field">
           <label htmlFor={ids.machine}>State server</label>
           <select id={ids.machine} value={machineId} onChange={(e) => setMachineId(e.target.value)} disabled={running || plan === null}>
-            {plan === null ? <option value="">Reading the replica set…</option> : null}
+            {placeholder !== null ? <option value="">{placeholder}</option> : null}
             {plan?.machines.map((m) => (
               <option key={m.machineId} value={m.machineId} disabled={!m.healthy}>
                 {`Machine ${m.machineId} (${m.address})${m.primary ? ', primary' : ''}${m.voting ? '' : ', no vote'}${m.healthy ? '' : ', unhealthy'}${m.machineId === plan.suggestedMachineId ? ' — initial state server' : ''}`}
@@ -91,9 +95,14 @@ export function CreateBackupPanel({ environmentId }: { environmentId: string }) 
           </p>
         )}
         <div className="form-actions">
-          <button type="submit" className="button button-primary" disabled={running || plan === null}>
+          <button type="submit" className="button button-primary" disabled={disabledReason !== null} aria-describedby={disabledReason === null ? undefined : ids.why}>
             Create backup
           </button>
+          {disabledReason !== null ? (
+            <p id={ids.why} className="field-hint">
+              {disabledReason}
+            </p>
+          ) : null}
         </div>
       </form>
       {createError !== null ? <ErrorMessage error={createError} title="The backup could not start" /> : null}

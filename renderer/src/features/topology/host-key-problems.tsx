@@ -3,6 +3,7 @@ import type { SerializedError } from '../../../../shared/errors';
 import type { ConnectionStatus } from '../../../../shared/ipc/channels/connection';
 import { ModalDialog } from '../../components/modal-dialog';
 import { useAppStore } from '../../store/store-context';
+import { selectConnections, selectTopologySnapshot } from './selectors';
 
 /**
  * Host-key decisions only the operator can make. An unknown key opens a
@@ -55,8 +56,8 @@ export function hostKeyProblems(connections: ConnectionStatus | null, topologyEr
 }
 
 export function HostKeyProblems() {
-  const connections = useAppStore((s) => s.topology.connections);
-  const topologyError = useAppStore((s) => s.topology.snapshot.error);
+  const connections = useAppStore(selectConnections);
+  const topologyError = useAppStore((s) => selectTopologySnapshot(s).error);
   const problems = useMemo(() => hostKeyProblems(connections, topologyError), [connections, topologyError]);
   const dismissed = useAppStore((s) => s.topology.dismissedHostKeys);
   const dismiss = useAppStore((s) => s.dismissHostKey);

@@ -4,7 +4,7 @@ import type { MachineView } from '../../../../shared/model/topology';
 import { useAppStore } from '../../store/store-context';
 import { agentText, machineLabel } from './format';
 import { PowerControls } from './power-controls';
-import { selectIsSandbox, selectOtherMachines } from './selectors';
+import { selectIsSandbox, selectOtherMachines, selectSelectedMachineId } from './selectors';
 
 /** Fixed row height and viewport: simple windowing keeps a 1,000-machine list cheap to render. */
 const ROW_HEIGHT = 44;
@@ -61,7 +61,7 @@ interface RowProps {
 
 const MachineRow = memo(function MachineRow({ machine, sandbox, top, position, size }: RowProps) {
   const select = useAppStore((s) => s.selectMachine);
-  const selected = useAppStore((s) => s.topology.selectedMachineId === machine.id);
+  const selected = useAppStore((s) => selectSelectedMachineId(s) === machine.id);
   return (
     <div
       role="listitem"

@@ -2,13 +2,16 @@ import { memo, useState } from 'react';
 import type { MachineView } from '../../../../shared/model/topology';
 import { ModalDialog } from '../../components/modal-dialog';
 import { useAppStore } from '../../store/store-context';
+import { selectPoweredOn, selectTopology } from './selectors';
 
 /**
- * Sandbox-only power buttons for one machine. Powering off a state server
- * is confirmed first, saying what it does to quorum.
+ * Sandbox-only power button for one machine: "Power off" while it runs,
+ * "Power on" while it is off, never both. Powering off a state server is
+ * confirmed first, saying what it does to quorum.
  */
 export const PowerControls = memo(function PowerControls({ machine }: { machine: MachineView }) {
   const pending = useAppStore((s) => s.topology.power[machine.id] ?? null);
+  const poweredOn = useAppStore((s) => selectPoweredOn(s, machine));
   const powerMachine = useAppStore((s) => s.powerMachine);
   const [confirming, setConfirming] = useState(false);
 
@@ -19,12 +22,19 @@ export const PowerControls = memo(function PowerControls({ machine }: { machine:
 
   return (
     <div className="power-controls">
-      <button type="button" className="button" disabled={pending !== null} onClick={powerOff}>
-        {pending === 'powering-off' ? `Powering off machine ${machine.id}…` : `Power off machine ${machine.id}`}
-      </button>
-      <button type="button" className="button" disabled={pending !== null} onClick={() => void powerMachine(machine.id, true)}>
-        {pending === 'powering-on' ? `Powering on machine ${machine.id}…` : `Power on machine ${machine.id}`}
-      </button>
+      {pending !== null ? (
+        <button type="button" className="button" disabled>
+          {pending === 'powering-off' ? `Powering off machine ${machine.id}…` : `Powering on machine ${machine.id}…`}
+        </button>
+      ) : poweredOn ? (
+        <button type="button" className="button" onClick={powerOff}>
+          Power off machine {machine.id}
+        </button>
+      ) : (
+        <button type="button" className="button" onClick={() => void powerMachine(machine.id, true)}>
+          Power on machine {machine.id}
+        </button>
+      )}
       {confirming ? (
         <ConfirmPowerOff
           machine={machine}
@@ -40,7 +50,7 @@ export const PowerControls = memo(function PowerControls({ machine }: { machine:
 });
 
 function ConfirmPowerOff({ machine, onCancel, onConfirm }: { machine: MachineView; onCancel: () => void; onConfirm: () => void }) {
-  const quorum = useAppStore((s) => s.topology.snapshot.topology?.quorum ?? null);
+  const quorum = useAppStore((s) => selectTopology(s)?.quorum ?? null);
   const voting = machine.member?.voting === true && machine.member.healthy;
   let consequence = 'It is a state server: its juju-db member stops with it.';
   if (voting && quorum !== null) {

@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import { sectionHref } from '../../components/section-nav';
 import { useAppStore } from '../../store/store-context';
+import { selectTopology } from './selectors';
 
 /**
  * The one sentence an operator needs first: how many voters are healthy and
@@ -8,12 +9,12 @@ import { useAppStore } from '../../store/store-context';
  * gone, that it cannot elect a primary and restore is the way out.
  */
 export const QuorumBanner = memo(function QuorumBanner() {
-  const quorum = useAppStore((s) => s.topology.snapshot.topology?.quorum ?? null);
-  const primary = useAppStore((s) => s.topology.snapshot.topology?.primary ?? null);
-  const stale = useAppStore((s) => s.topology.snapshot.topology?.stale ?? false);
+  const quorum = useAppStore((s) => selectTopology(s)?.quorum ?? null);
+  const primary = useAppStore((s) => selectTopology(s)?.primary ?? null);
+  const stale = useAppStore((s) => selectTopology(s)?.stale ?? false);
   const navigate = useAppStore((s) => s.navigate);
   const openRecovery = useAppStore((s) => s.openHaRecovery);
-  const stateServerDown = useAppStore((s) => s.topology.snapshot.topology?.machines.some((m) => m.isStateServer && !m.reachable && m.voteStatus === 'has-vote') ?? false);
+  const stateServerDown = useAppStore((s) => selectTopology(s)?.machines.some((m) => m.isStateServer && !m.reachable && m.voteStatus === 'has-vote') ?? false);
   if (quorum === null) return null;
 
   if (!quorum.holds && quorum.voting > 0) {

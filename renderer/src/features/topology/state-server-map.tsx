@@ -4,7 +4,7 @@ import type { MachineView, MemberView } from '../../../../shared/model/topology'
 import { useAppStore } from '../../store/store-context';
 import { agentText, healthText, lagText, machineLabel, memberStateText } from './format';
 import { PowerControls } from './power-controls';
-import { selectExtraMembers, selectIsSandbox, selectStateServers } from './selectors';
+import { selectExtraMembers, selectIsSandbox, selectSelectedMachineId, selectStateServers } from './selectors';
 
 /**
  * The replica set at a glance: one card per state server, the primary
@@ -34,7 +34,7 @@ export function StateServerMap() {
 
 const StateServerCard = memo(function StateServerCard({ machine, sandbox }: { machine: MachineView; sandbox: boolean }) {
   const select = useAppStore((s) => s.selectMachine);
-  const selected = useAppStore((s) => s.topology.selectedMachineId === machine.id);
+  const selected = useAppStore((s) => selectSelectedMachineId(s) === machine.id);
   const classes = ['server-card', machine.isPrimary ? 'is-primary' : '', machine.reachable ? '' : 'is-down', machine.stale ? 'is-stale' : '', selected ? 'is-selected' : '']
     .filter(Boolean)
     .join(' ');

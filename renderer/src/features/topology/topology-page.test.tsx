@@ -1,62 +1,14 @@
 // @vitest-environment jsdom
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SerializedError } from '../../../../shared/errors';
-import type { ConnectionStatus } from '../../../../shared/ipc/channels/connection';
-import type { QuorumApi, RequestChannel } from '../../../../shared/ipc/contract';
-import { syntheticTopology, type SyntheticOptions } from '../../../../shared/model/synthetic-topology';
+import { syntheticTopology } from '../../../../shared/model/synthetic-topology';
 import { markUnreachable } from '../../../../shared/model/topology';
-import type { TopologySnapshot } from '../../../../shared/model/topology-snapshot';
-import { createFakeApi, jujuEnvironment, type FakeApi } from '../../testing/fake-api';
+import type { FakeApi } from '../../testing/fake-api';
 import { renderWithStore } from '../../testing/render-app';
 import { TopologyPage } from './topology-page';
+import { ready, topologyApi } from './topology-test-api';
 
 afterEach(cleanup);
-
-/** The shell's fake API plus the topology, sandbox and connection channels this page uses. */
-function topologyApi(options: { selectedId?: string; snapshot?: TopologySnapshot; connections?: ConnectionStatus } = {}) {
-  const base: FakeApi = createFakeApi({ environments: [jujuEnvironment('prod')], ...(options.selectedId ? { selectedId: options.selectedId } : {}) });
-  let snapshot: TopologySnapshot = options.snapshot ?? ready();
-  const calls: { channel: RequestChannel; request: unknown }[] = [];
-  const failures = new Map<RequestChannel, SerializedError>();
-  const api: QuorumApi & { calls: typeof calls; base: FakeApi; push(s: TopologySnapshot): void; failNext(c: RequestChannel, e: SerializedError): void } = {
-    calls,
-    base,
-    push(s) {
-      snapshot = s;
-      act(() => base.emit('topology.changed', s));
-    },
-    failNext: (c, e) => failures.set(c, e),
-    on: base.on.bind(base),
-    async invoke(channel, request) {
-      calls.push({ channel, request });
-      const failure = failures.get(channel);
-      if (failure) {
-        failures.delete(channel);
-        return { ok: false, error: failure };
-      }
-      switch (channel) {
-        case 'topology.get':
-        case 'topology.watch':
-          return { ok: true, value: snapshot } as never;
-        case 'connection.status':
-          return { ok: true, value: options.connections ?? { environmentId: snapshot.environmentId ?? '', stateServers: [] } } as never;
-        case 'connection.trustHostKey':
-          return { ok: true, value: { fingerprint: (request as { fingerprint: string }).fingerprint, keyType: 'ssh-ed25519' } } as never;
-        case 'sandbox.powerOff':
-        case 'sandbox.powerOn':
-          return { ok: true, value: {} } as never;
-        default:
-          return base.invoke(channel, request);
-      }
-    },
-  };
-  return api;
-}
-
-function ready(options: SyntheticOptions = {}, environmentId = 'sandbox'): TopologySnapshot {
-  return { environmentId, status: 'ready', topology: syntheticTopology({ environmentId, ...options }), error: null };
-}
 
 async function renderPage(api: ReturnType<typeof topologyApi>) {
   const view = await renderWithStore(<TopologyPage />, api as unknown as FakeApi);
@@ -138,7 +90,7 @@ describe('topology page', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Power off machine 4' }));
     expect(screen.queryByRole('dialog')).toBeNull();
     await waitFor(() => expect(api.calls.filter((c) => c.channel === 'sandbox.powerOff')).toHaveLength(2));
-    fireEvent.click(screen.getByRole('button', { name: 'Power on machine 0' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Power on machine 0' }));
     await waitFor(() => expect(api.calls.find((c) => c.channel === 'sandbox.powerOn')?.request).toEqual({ machineId: '0' }));
   });
 

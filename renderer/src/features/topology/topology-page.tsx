@@ -6,6 +6,7 @@ import { HostKeyProblems } from './host-key-problems';
 import { MachineDetail } from './machine-detail';
 import { MachineList } from './machine-list';
 import { QuorumBanner } from './quorum-banner';
+import { selectEnvironmentName, selectTopology, selectTopologySnapshot } from './selectors';
 import { StateServerMap } from './state-server-map';
 import './topology.css';
 
@@ -20,6 +21,8 @@ const RENEW_MS = 10_000;
  */
 export function TopologyPage() {
   const watch = useAppStore((s) => s.watchTopology);
+  // A new selection renews the watch at once: its answer is main's snapshot of the new environment.
+  const selectedId = useAppStore((s) => s.environments.selectedId);
   useEffect(() => {
     void watch(true);
     const renew = setInterval(() => void watch(true), RENEW_MS);
@@ -27,17 +30,18 @@ export function TopologyPage() {
       clearInterval(renew);
       void watch(false);
     };
-  }, [watch]);
+  }, [watch, selectedId]);
 
-  const status = useAppStore((s) => s.topology.snapshot.status);
-  const error = useAppStore((s) => s.topology.snapshot.error);
-  const hasTopology = useAppStore((s) => s.topology.snapshot.topology !== null);
-  const empty = useAppStore((s) => s.topology.snapshot.topology?.machines.length === 0);
-  const stale = useAppStore((s) => s.topology.snapshot.topology?.stale ?? false);
-  const observedAt = useAppStore((s) => s.topology.snapshot.topology?.observedAt ?? null);
+  // Everything below is the selected environment's (selectors.ts): never another's under its name.
+  const status = useAppStore((s) => selectTopologySnapshot(s).status);
+  const error = useAppStore((s) => selectTopologySnapshot(s).error);
+  const hasTopology = useAppStore((s) => selectTopology(s) !== null);
+  const empty = useAppStore((s) => selectTopology(s)?.machines.length === 0);
+  const stale = useAppStore((s) => selectTopology(s)?.stale ?? false);
+  const observedAt = useAppStore((s) => selectTopology(s)?.observedAt ?? null);
   const actionError = useAppStore((s) => s.topology.actionError);
   const dismissActionError = useAppStore((s) => s.dismissTopologyError);
-  const environmentName = useAppStore((s) => s.environments.items.find((e) => e.id === s.topology.snapshot.environmentId)?.name ?? null);
+  const environmentName = useAppStore(selectEnvironmentName);
 
   const hostKeyError = error?.code === 'host-key-unknown' || error?.code === 'host-key-changed';
 
