@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { createAppServices } from '../services/app-services';
 import { resolveQuorumHome } from '../services/paths';
 import { childProcessStarter } from '../services/sandbox-launcher';
+import { e2eScheduleClock } from '../services/schedule/test-clock';
 import { startBrowserHost } from './server';
 
 /** Command-line options of browser mode. */
@@ -68,6 +69,11 @@ function openBrowser(url: string): void {
   }
 }
 
+function withScheduleClock(env: NodeJS.ProcessEnv): { scheduleClock?: NonNullable<ReturnType<typeof e2eScheduleClock>> } {
+  const clock = e2eScheduleClock(env, { warn: (message) => process.stderr.write(`quorum: ${message}\n`) });
+  return clock ? { scheduleClock: clock } : {};
+}
+
 async function main(): Promise<void> {
   let options: BrowserCliOptions;
   try {
@@ -83,6 +89,8 @@ async function main(): Promise<void> {
     env: process.env,
     // Bundled: out/main/sandbox-process.js beside this file; from sources the client finds process.ts.
     sandboxStarter: childProcessStarter(path.join(path.dirname(fileURLToPath(import.meta.url)), 'sandbox-process.js')),
+    // End-to-end tests only: a faster scheduler clock from QUORUM_E2E_SCHEDULE_CLOCK_RATE (see test-clock.ts).
+    ...withScheduleClock(process.env),
   });
   let host;
   try {
@@ -93,6 +101,7 @@ async function main(): Promise<void> {
       port: options.port,
       log: services.log,
       stagingDir: path.join(home, 'staging'),
+      audience: (watcher, state) => services.topology.audience(watcher, state),
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

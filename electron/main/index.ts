@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { app, BrowserWindow, session } from 'electron';
+import { app, BrowserWindow, Notification, session } from 'electron';
 import { createAppServices, type AppServices } from '../services/app-services';
 import { resolveQuorumHome } from '../services/paths';
 import { registerIpc } from './ipc';
@@ -40,6 +40,15 @@ if (cliArgs !== null) {
     const id = win.webContents.id;
     trustedWindows.add(id);
     win.on('closed', () => trustedWindows.delete(id));
+    // Topology polling backs off while the window cannot be seen, and resumes at once when it can.
+    const watcher = `electron:wc-${id}`;
+    const hidden = () => services?.topology.audience(watcher, 'hidden');
+    const shown = () => services?.topology.audience(watcher, 'visible');
+    win.on('minimize', hidden);
+    win.on('hide', hidden);
+    win.on('restore', shown);
+    win.on('show', shown);
+    win.on('closed', () => services?.topology.audience(watcher, 'gone'));
     return win;
   };
 
@@ -57,7 +66,7 @@ if (cliArgs !== null) {
 
   void app.whenReady().then(() => {
     // The hardened fuses turn off runAsNode, so the sandbox runs in a utility process rather than a Node child.
-    services = createAppServices({ home, host: 'electron', env: process.env, sandboxStarter: utilityProcessStarter(here) });
+    services = createAppServices({ home, host: 'electron', env: process.env, sandboxStarter: utilityProcessStarter(here), notify: showNotification });
     const ses = session.defaultSession;
     ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
     ses.setPermissionCheckHandler(() => false);
@@ -83,4 +92,9 @@ if (cliArgs !== null) {
       app.quit();
     });
   });
+}
+
+/** A desktop notification (scheduled backups' failures); silently nothing where the OS offers none. */
+function showNotification(title: string, body: string): void {
+  if (Notification.isSupported()) new Notification({ title, body }).show();
 }

@@ -10,9 +10,13 @@ import { childProcessStarter, createSandboxLauncher, type SandboxLauncher, type 
 import { ConnectionManager } from './connection/connection-manager';
 import { registerConnectionHandlers } from './connection/connection-handlers';
 import { registerTopology } from './topology/register-topology';
+import type { TopologyService } from './topology/topology-service';
 import { registerBackups } from './backups/register-backups';
 import { registerHa } from './ha/register-ha';
 import { registerRestore } from './restore/register-restore';
+import type { Clock } from './schedule/clock';
+import { ConnectionLeases } from './schedule/connection-leases';
+import { registerSchedule } from './schedule/register-schedule';
 
 export type HostKind = 'electron' | 'browser';
 
@@ -30,6 +34,10 @@ export interface AppServicesOptions {
   readonly sandboxStarter?: SandboxStarter;
   /** Shows a file in the OS file manager (Electron's `shell.showItemInFolder`); absent in browser mode. */
   readonly reveal?: (file: string) => Promise<void> | void;
+  /** A desktop notification (Electron's `Notification`), for scheduled backups; absent in browser mode. */
+  readonly notify?: (title: string, body: string) => void;
+  /** The scheduler's clock (default: the system's); only the browser host's e2e option sets another (`schedule/test-clock.ts`). */
+  readonly scheduleClock?: Clock;
 }
 
 /**
@@ -48,6 +56,8 @@ export interface AppServices {
   readonly sandbox: SandboxLauncher;
   /** SSH, agent.conf and juju-db sessions to the selected environment's state servers. */
   readonly connections: ConnectionManager;
+  /** The hosts say which windows/tabs can be seen (`audience`), so topology polling backs off while nobody watches. */
+  readonly topology: Pick<TopologyService, 'audience'>;
   /** Stops every service (cancels operations, stops the sandbox); idempotent. */
   close(): Promise<void>;
 }
@@ -97,7 +107,11 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   closers.push(() => connections.close());
   const topology = registerTopology({ dispatcher, events, log, environments, connections, sandbox });
   closers.push(topology.close);
-  registerBackups({ home: options.home, dispatcher, events, log, operations, environments, connections, ...(options.reveal ? { reveal: options.reveal } : {}) });
+  // Scheduled runs lease a connection of their own; outside a run `leases.open` is the manager's.
+  const leases = new ConnectionLeases(connections);
+  const backups = registerBackups({ home: options.home, dispatcher, events, log, operations, environments, connections: leases, ...(options.reveal ? { reveal: options.reveal } : {}) });
+  const schedule = registerSchedule({ home: options.home, dispatcher, events, log, operations, environments, leases, backups: backups.service, ...(options.notify ? { notify: options.notify } : {}), ...(options.scheduleClock ? { clock: options.scheduleClock } : {}) });
+  closers.push(schedule.close);
   const ha = registerHa({ home: options.home, dispatcher, events, log, secrets, operations, environments, connections, topology: topology.service });
   closers.push(async () => ha.close());
   const restore = registerRestore({ home: options.home, dispatcher, events, log, secrets, operations, environments, sandbox });
@@ -123,6 +137,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     environments,
     sandbox,
     connections,
+    topology: topology.service,
     close: () => {
       closing ??= (async () => {
         await operations.close().catch((error: unknown) => log.error('Operations did not stop cleanly', { error: String(error) }));

@@ -7,6 +7,7 @@ import { environmentEvents, environmentRequests } from './channels/environments'
 import { haEvents, haRequests } from './channels/ha';
 import { restoreEvents, restoreRequests } from './channels/restore';
 import { sandboxRequests } from './channels/sandbox';
+import { scheduleEvents, scheduleRequests } from './channels/schedule';
 import { topologyEvents, topologyRequests } from './channels/topology';
 
 /**
@@ -27,6 +28,7 @@ export const requests = {
   ...backupsRequests,
   ...haRequests,
   ...restoreRequests,
+  ...scheduleRequests,
 } as const;
 
 export const events = {
@@ -37,6 +39,7 @@ export const events = {
   ...backupsEvents,
   ...haEvents,
   ...restoreEvents,
+  ...scheduleEvents,
 } as const;
 
 export type RequestChannel = keyof typeof requests;

@@ -92,6 +92,24 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     return connection;
   }
 
+  /**
+   * A connection to an environment that is NOT made the open one: the
+   * selected environment's connection stays as it is. Scheduled backups use
+   * it for the length of a run; the caller closes it. It shares known hosts
+   * and the passphrases already given.
+   */
+  openDetached(target: ConnectionTarget): EnvironmentConnection {
+    return new EnvironmentConnection(target, {
+      knownHosts: this.knownHosts,
+      secrets: this.#options.secrets,
+      logger: this.#options.logger,
+      backoff: this.#options.backoff,
+      sshReadyTimeoutMs: this.#options.sshReadyTimeoutMs,
+      keepaliveIntervalMs: this.#options.keepaliveIntervalMs,
+      passphrases: this.#passphrases,
+    });
+  }
+
   #closeCurrent(): void {
     const previous = this.#current?.connection;
     this.#current = null;
