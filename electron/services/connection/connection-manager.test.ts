@@ -46,9 +46,12 @@ function target(id: string, addresses: readonly string[]): ConnectionTarget {
   };
 }
 
+let logger = createMemoryLogger(new SecretRegistry());
+
 function manager(): ConnectionManager {
   const secrets = new SecretRegistry();
-  return new ConnectionManager({ quorumHome: dir, secrets, logger: createMemoryLogger(secrets), backoff: { initialMs: 100, maxMs: 200 } });
+  logger = createMemoryLogger(secrets);
+  return new ConnectionManager({ quorumHome: dir, secrets, logger, backoff: { initialMs: 100, maxMs: 200 } });
 }
 
 describe('ConnectionManager', () => {
@@ -96,6 +99,10 @@ describe('ConnectionManager', () => {
       }
       expect(changes.every((s) => s === 'unreachable')).toBe(true);
       expect(session.state).toBe('unreachable');
+      // Written once at info, with the port tried, however many times it was retried.
+      const logged = logger.lines.filter((line) => line.startsWith('info [conn.manual:c] 10.0.2.1: unreachable: Could not reach'));
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toContain(`127.0.0.1:${closedPort}`);
     } finally {
       await m.close();
     }

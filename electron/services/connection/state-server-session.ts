@@ -127,8 +127,24 @@ export class StateServerSession extends EventEmitter<SessionEvents> {
     this.#error = error;
     const after = this.status();
     if (before.state !== after.state || before.machineId !== after.machineId || before.error?.message !== after.error?.message) {
+      this.#logChange(after);
       this.emit('changed', after);
     }
+  }
+
+  /** Each change of state (or of its reason) once, at info: what the operator would want in logs/quorum.log. */
+  #logChange(status: SessionStatus): void {
+    const machine = status.machineId === null ? {} : { machine: status.machineId };
+    if (status.error === null) {
+      this.#ctx.logger.info(`${this.address}: ${status.state}`, machine);
+      return;
+    }
+    const raw = status.error.details?.raw;
+    this.#ctx.logger.info(`${this.address}: ${status.state}: ${status.error.message}`, {
+      ...machine,
+      code: status.error.code,
+      ...(typeof raw === 'string' ? { detail: raw } : {}),
+    });
   }
 
   /**
@@ -183,7 +199,6 @@ export class StateServerSession extends EventEmitter<SessionEvents> {
       this.#ssh = ssh;
       this.#failures = 0;
       ssh.once('close', (error) => this.#onDrop(ssh!, error));
-      this.#ctx.logger.info(`connected to ${this.address} (machine ${conf.info.machineId})`);
       this.#set('connected', null);
     } catch (error) {
       await ssh?.close().catch(() => undefined);
@@ -197,7 +212,6 @@ export class StateServerSession extends EventEmitter<SessionEvents> {
         this.#set('unreachable', qe);
         this.#scheduleRetry();
       } else {
-        this.#ctx.logger.warn(`cannot connect to ${this.address}: ${qe.code}`);
         this.#set('error', qe);
       }
     }
@@ -217,7 +231,6 @@ export class StateServerSession extends EventEmitter<SessionEvents> {
     if (this.#ssh !== ssh) return;
     this.#ssh = null;
     if (this.#closed) return;
-    this.#ctx.logger.warn(`lost the SSH connection to ${this.address}`);
     // Fail what is in flight now, and never reuse a client whose every socket just died.
     this.#tunnel?.cutConnections();
     void this.#dropMongo();
