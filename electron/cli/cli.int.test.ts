@@ -216,6 +216,20 @@ describe('quorum against the sandbox', () => {
     expect(removed.length).toBe(dryLines.filter((l) => l.startsWith('would remove local ')).length);
     expect((await readdir(work)).length).toBe(before.length - removed.length);
   });
+  it("ensure-availability prints Juju's report lines: nothing for a no-op, the refusal to shrink, then 3 -> 5", async () => {
+    expect(await quorum(['ensure-availability'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await quorum(['ensure-availability', '-n', '4'])).toEqual({ code: 2, stdout: '', stderr: 'error: must specify a number of state servers odd and non-negative\n' });
+    const shrink = await quorum(['ensure-availability', '-n', '1']);
+    expect(shrink.code).toBe(1);
+    expect(shrink.stderr).toMatch(/^ERROR .*failed to create new state server machines: cannot reduce state server count/);
+    const grow = await quorum(['ensure-availability', '-n', '5']);
+    expect(grow.stderr).toBe('');
+    expect(grow.code).toBe(0);
+    const lines = grow.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('maintaining machines: 0, 1, 2');
+    expect(lines[1]).toMatch(/^adding machines: \d+, \d+$/);
+    expect(lines).toHaveLength(2);
+  });
 });
 
 describe('environment selection as Juju 1.x', () => {

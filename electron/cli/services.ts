@@ -9,6 +9,8 @@ import { createOperationManager, type OperationManager } from '../services/opera
 import { childProcessStarter, createSandboxLauncher, type SandboxLauncher, type SandboxStarter } from '../services/sandbox-launcher';
 import { connectionTopologySource } from '../services/topology/connection-source';
 import { createTopologyService, type TopologyService } from '../services/topology/topology-service';
+import { registerHa } from '../services/ha/register-ha';
+import type { HaService } from '../services/ha/ha-service';
 import { attachOrStartStarter } from './sandbox-attach';
 
 /**
@@ -41,6 +43,8 @@ export interface CliServices {
   readonly connections: ConnectionManager;
   readonly backups: BackupsService;
   readonly topology: TopologyService;
+  /** `ensure-availability` through Juju's API (the admin password from the `.jenv`, or the sandbox's own file). */
+  readonly ha: HaService;
   close(): Promise<void>;
 }
 
@@ -61,6 +65,7 @@ export function createCliServices(options: CliServicesOptions): CliServices {
   const open = async (environmentId: string) => connections.open(await environments.resolveTarget(environmentId));
   const backups = createBackupsService({ home: options.home, operations, connection: open, emitChanged: () => undefined, log });
   const topology = createTopologyService({ openSource: async (id) => connectionTopologySource(await open(id)), publish: () => undefined, log });
+  const ha = registerHa({ home: options.home, dispatcher: { register: () => undefined }, events, log, secrets, operations, environments, connections, topology });
 
   let closing: Promise<void> | null = null;
   return {
@@ -76,6 +81,7 @@ export function createCliServices(options: CliServicesOptions): CliServices {
     connections,
     backups,
     topology,
+    ha: ha.service,
     close: () => {
       closing ??= (async () => {
         const step = async (what: string, fn: () => Promise<void>) => {
@@ -86,6 +92,7 @@ export function createCliServices(options: CliServicesOptions): CliServices {
           }
         };
         await step('Operations', () => operations.close());
+        ha.close();
         await step('Topology', () => topology.close());
         await step('Connections', () => connections.close());
         await step('The sandbox', () => sandbox.stop());

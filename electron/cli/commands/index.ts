@@ -6,6 +6,7 @@ import { backupsList } from './backups-list';
 import { backupsPrune } from './backups-prune';
 import { backupsRemove } from './backups-remove';
 import { backupsUpload } from './backups-upload';
+import { ensureAvailability } from './ensure-availability';
 import { status } from './status';
 
 /** Every command, one file each; help lists them in this order. */
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command<never>[] = [
   backupsUpload,
   backupsRemove,
   backupsPrune,
+  ensureAvailability,
 ] as unknown as readonly Command<never>[];
 
 /** Groups of commands (`quorum backups …`) and what they are for. */
