@@ -75,7 +75,7 @@ export async function findRunningSandbox(home: string, waitMs = 180_000, onWait?
   }
 }
 
-export function attachOrStartStarter(start: SandboxStarter, options: { readonly waitMs?: number; readonly onAttach?: (pid: number | null) => void } = {}): SandboxStarter {
+export function attachOrStartStarter(start: SandboxStarter, options: { readonly waitMs?: number } = {}): SandboxStarter {
   return async (args) => {
     const running = await findRunningSandbox(args.home, options.waitMs, (pid) => args.onLog(`Waiting for the sandbox that process ${pid} is starting…`));
     if (running !== null) return running;
