@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { ErrorMessage } from '../../components/error-message';
+import { useRetryConnection } from '../../components/use-retry-connection';
 import { CreateBackupButton } from '../backups/create-backup-button';
 import { useAppStore } from '../../store/store-context';
 import { HostKeyProblems } from './host-key-problems';
@@ -44,11 +45,12 @@ export function TopologyPage() {
   const environmentName = useAppStore(selectEnvironmentName);
 
   const hostKeyError = error?.code === 'host-key-unknown' || error?.code === 'host-key-changed';
+  const retry = useRetryConnection();
 
   return (
     <div className="topology-page">
       <HostKeyProblems />
-      {error !== null && !hostKeyError ? <ErrorMessage error={error} title="Cannot read the topology" /> : null}
+      {error !== null && !hostKeyError ? <ErrorMessage error={error} title="Cannot read the topology" {...retry} /> : null}
       {actionError !== null ? (
         <div className="notice notice-error" role="alert">
           <p>{actionError.message}</p>

@@ -21,11 +21,14 @@ export interface ConnectionSlice {
   };
   setConnectionStatus(status: ConnectionStatus): void;
   loadAppInfo(): Promise<void>;
+  /** Retries the environment's state servers now (the Retry beside an error that says to retry); false when main refused. */
+  retryConnection(environmentId: string): Promise<boolean>;
 }
 
 export const createConnectionSlice: SliceFactory<ConnectionSlice> = (api) => (set) => ({
   connection: { status: 'connecting', appInfo: null, error: null },
   setConnectionStatus: (status) => set((state) => ({ connection: { ...state.connection, status } })),
+  retryConnection: async (environmentId) => (await call(api, 'connection.retry', { environmentId })).ok,
   loadAppInfo: async () => {
     const result = await call(api, 'app.info', {});
     set((state) => ({
