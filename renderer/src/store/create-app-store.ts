@@ -10,6 +10,7 @@ import { createTopologySlice } from '../features/topology/topology-slice';
 import { createBackupsSlice } from '../features/backups/backups-slice';
 import { createHaSlice } from '../features/ha/ha-slice';
 import { createRestoreSlice } from '../features/restore/restore-slice';
+import { createScheduleSlice } from '../features/backups/schedule-slice';
 
 /**
  * Builds the renderer's one store from its slices. It takes the API rather
@@ -30,6 +31,7 @@ export function createAppStore(api: QuorumApi) {
       ...createBackupsSlice(api)(...args),
       ...createHaSlice(api)(...args),
       ...createRestoreSlice(api)(...args),
+      ...createScheduleSlice(api)(...args),
     })),
   );
 }

@@ -24,6 +24,7 @@ export function startSubscriptions(store: AppStore, api: QuorumApi): () => void 
     api.on('ha.changed', (status) => getState().applyHaStatus(status)),
     api.on('ha.applyProgress', (progress) => getState().applyHaProgress(progress)),
     api.on('restore.progress', (run) => getState().applyRestoreRun(run)),
+    api.on('schedule.changed', (state) => getState().applyScheduleState(state)),
     // Environment-scoped slices drop the previous environment's data as soon as the selection changes.
     store.subscribe(
       (state) => state.environments.selectedId,

@@ -151,6 +151,9 @@ export function createFakeApi(options: { environments?: readonly Environment[]; 
         emit('environments.changed', list());
         return {};
       }
+      case 'schedule.get':
+        // No schedule: pages that show the Schedule panel render it empty unless a test says otherwise.
+        return { environmentId: (request as { environmentId: string }).environmentId, settings: null, nextRun: null, running: false, lastRun: null, failure: null };
       default:
         throw { code: 'unknown-channel', message: `The fake API does not implement ${channel}.` };
     }

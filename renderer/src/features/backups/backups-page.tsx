@@ -6,6 +6,7 @@ import { useAppStore } from '../../store/store-context';
 import { BackupsTable } from './backups-table';
 import { CreateBackupPanel } from './create-backup-panel';
 import { MetadataBlock } from './metadata-block';
+import { SchedulePanel } from './schedule-panel';
 import { formatBytes } from './format';
 import { selectInvalidArchives, selectListIsSelected } from './selectors';
 import './backups.css';
@@ -36,6 +37,7 @@ export function BackupsPage() {
     <div className="backups-page">
       <CreateBackupPanel key={environmentId} environmentId={environmentId} />
       <BackupList environmentId={environmentId} />
+      <SchedulePanel key={`schedule-${environmentId}`} environmentId={environmentId} />
       <BackupInfoDialog />
     </div>
   );
