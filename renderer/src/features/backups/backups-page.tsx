@@ -63,6 +63,7 @@ function BackupList({ environmentId }: { environmentId: string }) {
   const dismiss = useAppStore((s) => s.dismissBackupMessage);
   const [folder, setFolder] = useState('');
   const folderId = useId();
+  const reload = () => void loadBackups(environmentId, folder.trim() === '' ? undefined : folder.trim());
 
   return (
     <section className="backup-list" aria-labelledby="backup-list-heading">
@@ -85,8 +86,10 @@ function BackupList({ environmentId }: { environmentId: string }) {
           Reading the backup list…
         </p>
       ) : null}
-      {state.listError !== null ? <ErrorMessage error={state.listError} title="Cannot list backups" /> : null}
-      {state.serverError !== null ? <ErrorMessage error={state.serverError} title="The state server's list is unavailable; local archives are shown" /> : null}
+      {state.listError !== null ? <ErrorMessage error={state.listError} title="Cannot list backups" onRetry={reload} retrying={state.status === 'loading'} /> : null}
+      {state.serverError !== null ? (
+        <ErrorMessage error={state.serverError} title="The state server's list is unavailable; local archives are shown" onRetry={reload} retrying={state.status === 'loading'} />
+      ) : null}
       {state.actionError !== null || state.actionMessage !== null ? (
         <div className={state.actionError !== null ? 'notice notice-error' : 'notice'} role={state.actionError !== null ? 'alert' : 'status'}>
           <p>{state.actionError?.message ?? state.actionMessage}</p>
