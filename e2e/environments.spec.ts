@@ -94,3 +94,84 @@ test.describe('environments added by hand', () => {
     await expect(dialog.field('Name')).toHaveAccessibleDescription(/dup/);
   });
 });
+
+test.describe('switching environments', () => {
+  test.setTimeout(180_000);
+
+  test("never shows the sandbox's machines under another environment's name, not even for a frame", async ({ app, page }) => {
+    // Widen the race main leaves between announcing a selection and the new environment's first snapshot:
+    // once switching, every frame carrying a topology snapshot reaches the page 1.5 s late, and the
+    // sandbox's last topology.changed is sent again afterwards (a round that was in flight).
+    let switching = false;
+    let lastSandboxFrame: string | null = null;
+    let toPage: (frame: string) => void = () => undefined;
+    await page.routeWebSocket(/./, (ws) => {
+      toPage = (frame) => ws.send(frame);
+      const server = ws.connectToServer();
+      ws.onMessage((message) => server.send(message));
+      server.onMessage((message) => {
+        const text = typeof message === 'string' ? message : message.toString('utf8');
+        // Topology snapshots: topology.changed events and the replies to topology.watch.
+        if (!text.includes('"topology":')) return ws.send(message);
+        if (text.includes('"event":"topology.changed"') && text.includes('"environmentId":"sandbox"')) lastSandboxFrame = text;
+        if (!switching) return ws.send(message);
+        setTimeout(() => ws.send(text), 1_500);
+      });
+    });
+    await app.reload();
+    await app.sectionLink('Topology').click();
+    await expect(app.environmentSwitcher).toHaveValue('sandbox');
+    const sandboxCard = page.getByRole('article', { name: 'Machine 0' });
+    await expect(sandboxCard.getByText('has-vote', { exact: true })).toBeVisible({ timeout: 90_000 });
+
+    // Record every DOM state (and frame) from now on in which the switcher names another environment while
+    // the page shows the sandbox's machines (a card or a row, or one of its 10.23.0.x addresses).
+    await page.evaluate(() => {
+      const leaks: string[] = [];
+      (window as unknown as { quorumLeaks: string[] }).quorumLeaks = leaks;
+      const check = () => {
+        const switcher = document.querySelector('select');
+        if (switcher === null || switcher.value === 'sandbox') return;
+        const main = document.querySelector('main');
+        const machines = [...(main?.querySelectorAll('[aria-label^="Machine "]') ?? [])].map((e) => e.getAttribute('aria-label'));
+        const addresses = /10\.23\.0\.\d+/.exec(main?.textContent ?? '');
+        if ((machines.length > 0 || addresses !== null) && leaks.length < 20) leaks.push(`${switcher.value}: ${machines.join(', ')} ${addresses?.[0] ?? ''}`.trim());
+      };
+      // On every DOM change, and on every frame (the switcher's value is a property: changing it mutates nothing).
+      new MutationObserver(check).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+      const everyFrame = () => {
+        check();
+        requestAnimationFrame(everyFrame);
+      };
+      requestAnimationFrame(everyFrame);
+    });
+
+    // prod's state servers (10.55.0.x) do not exist: it stays loading, then says why, under its own name.
+    switching = true;
+    await app.selectEnvironment('prod (Juju)');
+    await expect(app.environmentSwitcher).toHaveValue('juju:prod');
+    expect(lastSandboxFrame).not.toBeNull();
+    setTimeout(() => toPage(lastSandboxFrame!), 2_500);
+    await expect(app.main.getByText(/Connecting to the state servers of prod…|Cannot read the topology/).first()).toBeVisible();
+    await expect(app.main.getByText('Connecting to the state servers of sandbox')).toHaveCount(0);
+    // Let late sandbox rounds and the renewed watch's reply arrive.
+    await page.waitForTimeout(3_000);
+    await expect(app.main.getByRole('article')).toHaveCount(0);
+    const leaks = () => page.evaluate(() => (window as unknown as { quorumLeaks: string[] }).quorumLeaks);
+    expect(await leaks()).toEqual([]);
+
+    // The Backups page too: prod's plan is its own (loading or its error), never the sandbox's members.
+    await app.sectionLink('Backups').click();
+    await expect(app.pageHeading('Backups')).toBeVisible();
+    const create = app.main.getByRole('button', { name: 'Create backup' });
+    await expect(create).toBeDisabled();
+    await expect(create).toHaveAccessibleDescription(/Waiting for the state servers|cannot read the replica set/);
+
+    // Back to the sandbox: its machines again.
+    await app.selectEnvironment('sandbox (built in)');
+    await app.sectionLink('Topology').click();
+    await expect(sandboxCard).toBeVisible({ timeout: 30_000 });
+
+    expect(await leaks()).toEqual([]);
+  });
+});
