@@ -36,12 +36,16 @@ async function powerOff(page: Page, id: string): Promise<void> {
   const dialog = page.getByRole('dialog', { name: `Power off machine ${id}?` });
   await dialog.getByRole('button', { name: 'Power off', exact: true }).click();
   await expect(dialog).toBeHidden();
+  // Off: the machine offers Power on instead, never both.
+  await expect(page.getByRole('button', { name: `Power on machine ${id}`, exact: true })).toBeEnabled({ timeout: 30_000 });
+  await expect(page.getByRole('button', { name: `Power off machine ${id}`, exact: true })).toHaveCount(0);
 }
 
 async function powerOn(page: Page, id: string): Promise<void> {
-  const button = page.getByRole('button', { name: `Power on machine ${id}`, exact: true });
-  await button.click();
-  await expect(button).toBeEnabled({ timeout: 30_000 });
+  await page.getByRole('button', { name: `Power on machine ${id}`, exact: true }).click();
+  // On: the machine offers Power off instead, never both.
+  await expect(page.getByRole('button', { name: `Power off machine ${id}`, exact: true })).toBeEnabled({ timeout: 30_000 });
+  await expect(page.getByRole('button', { name: `Power on machine ${id}`, exact: true })).toHaveCount(0);
 }
 
 test.describe('topology of the sandbox', () => {
