@@ -99,7 +99,8 @@ test.describe('restore of the sandbox', () => {
     const powerOff = async (id: string) => {
       await page.getByRole('button', { name: `Power off machine ${id}`, exact: true }).click();
       await page.getByRole('dialog', { name: `Power off machine ${id}?` }).getByRole('button', { name: 'Power off', exact: true }).click();
-      await expect(page.getByRole('button', { name: `Power off machine ${id}`, exact: true })).toBeEnabled({ timeout: 30_000 });
+      // Powered off, the machine offers Power on instead.
+      await expect(page.getByRole('button', { name: `Power on machine ${id}`, exact: true })).toBeEnabled({ timeout: 30_000 });
     };
     await powerOff('1');
     await powerOff('2');
