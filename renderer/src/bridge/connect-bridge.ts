@@ -50,6 +50,7 @@ function fromPreload(api: PreloadApi): AppBridge {
     on: (event, listener) => api.on(event, listener),
     status: () => 'connected',
     onStatus: () => () => {},
+    reconnectNow: () => {},
     close: () => {},
     stageFile: async (file) => {
       const localPath = api.pathForFile?.(file) ?? '';

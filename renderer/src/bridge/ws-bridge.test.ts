@@ -109,6 +109,24 @@ describe('ws bridge: a restarted host versus a transient drop', () => {
   });
 });
 
+describe('ws bridge: Reconnect now', () => {
+  it('opens a socket at once instead of at the end of the backoff, and does nothing while connected or after a restart', async () => {
+    vi.useFakeTimers();
+    const { bridge, sockets } = harness(async () => 'other');
+    sockets[0]!.open();
+    bridge.reconnectNow();
+    expect(sockets).toHaveLength(1);
+    sockets[0]!.drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sockets).toHaveLength(1);
+    bridge.reconnectNow();
+    expect(sockets).toHaveLength(2);
+    sockets[1]!.open();
+    expect(bridge.status()).toBe('connected');
+    bridge.close();
+  });
+});
+
 describe('probeSession', () => {
   const reply = (status: number, headers: Record<string, string> = {}) => vi.fn(async () => new Response(null, { status, headers })) as unknown as SessionFetch;
 

@@ -17,6 +17,8 @@ export interface QuorumBridge extends QuorumApi {
   status(): BridgeStatus;
   /** Called on every status change; returns the unsubscribe function. */
   onStatus(listener: (status: BridgeStatus) => void): () => void;
+  /** Tries to reconnect now rather than at the end of the backoff (the banner's Reconnect now); no-op unless lost. */
+  reconnectNow(): void;
   /** Closes the transport for good (tests, teardown). */
   close(): void;
 }
@@ -93,7 +95,10 @@ export function createWsBridge(options: WsBridgeOptions): QuorumBridge {
   };
 
   const retryLater = (): void => {
-    retryTimer = setTimeout(open, delay + Math.floor(Math.random() * (delay / 4)));
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      open();
+    }, delay + Math.floor(Math.random() * (delay / 4)));
     delay = Math.min(delay * 2, maxDelay);
   };
 
@@ -211,6 +216,13 @@ export function createWsBridge(options: WsBridgeOptions): QuorumBridge {
       };
     },
     status: () => status,
+    reconnectNow() {
+      if (closed || status === 'restarted' || socket !== null || retryTimer === null) return;
+      clearTimeout(retryTimer);
+      retryTimer = null;
+      delay = initialDelay;
+      open();
+    },
     onStatus(listener) {
       statusListeners.add(listener);
       return () => {

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
-import { act, cleanup, render, screen } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAppStore } from '../store/create-app-store';
 import { AppStoreProvider } from '../store/store-context';
 import { createFakeApi } from '../testing/fake-api';
@@ -20,8 +20,14 @@ describe('ConnectionBanner', () => {
     expect(screen.queryByRole('alert')).toBeNull();
     act(() => store.getState().setConnectionStatus('lost'));
     expect(screen.getByRole('alert').textContent).toBe("Lost connection to Quorum's main process. Reconnecting…");
+    // Browser mode's bridge can reconnect at once instead of at the end of its backoff.
+    const reconnect = vi.fn();
+    act(() => store.getState().setReconnect(reconnect));
+    fireEvent.click(screen.getByRole('button', { name: 'Reconnect now' }));
+    expect(reconnect).toHaveBeenCalledTimes(1);
     act(() => store.getState().setConnectionStatus('restarted'));
     expect(screen.getByRole('alert').textContent).toBe('Quorum was restarted: open the new address printed in its terminal.');
     expect(screen.getByRole('alert').textContent).not.toContain('Reconnecting');
+    expect(screen.queryByRole('button', { name: 'Reconnect now' })).toBeNull();
   });
 });

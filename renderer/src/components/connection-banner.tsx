@@ -9,6 +9,7 @@ import { useAppStore } from '../store/store-context';
  */
 export function ConnectionBanner() {
   const status = useAppStore((state) => state.connection.status);
+  const reconnect = useAppStore((state) => state.connection.reconnect);
   if (status === 'connecting') {
     // Shown only if connecting takes more than a moment (see .banner-delayed).
     return (
@@ -28,6 +29,14 @@ export function ConnectionBanner() {
   return (
     <div className="banner banner-error" role="alert">
       {LOST_CONNECTION_MESSAGE}
+      {reconnect === null ? null : (
+        <>
+          {' '}
+          <button type="button" className="button button-quiet" onClick={reconnect}>
+            Reconnect now
+          </button>
+        </>
+      )}
     </div>
   );
 }

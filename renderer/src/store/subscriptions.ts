@@ -52,6 +52,8 @@ export async function refreshAll(store: AppStore): Promise<void> {
 export interface TransportStatusSource {
   status(): ConnectionStatus;
   onStatus(listener: (status: ConnectionStatus) => void): () => void;
+  /** Reconnects now instead of at the end of the backoff (browser mode). */
+  reconnectNow?(): void;
 }
 
 /**
@@ -69,6 +71,7 @@ export function followTransport(store: AppStore, transport: TransportStatusSourc
       void refreshAll(store);
     }
   };
+  if (transport.reconnectNow !== undefined) store.getState().setReconnect(() => transport.reconnectNow?.());
   apply(transport.status());
   return transport.onStatus(apply);
 }

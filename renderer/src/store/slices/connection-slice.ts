@@ -18,22 +18,26 @@ export interface ConnectionSlice {
     readonly status: ConnectionStatus;
     readonly appInfo: AppInfo | null;
     readonly error: SerializedError | null;
+    /** Reconnects now (browser mode's bridge); null where there is no transport to lose. */
+    readonly reconnect: (() => void) | null;
   };
   setConnectionStatus(status: ConnectionStatus): void;
+  setReconnect(reconnect: () => void): void;
   loadAppInfo(): Promise<void>;
   /** Retries the environment's state servers now (the Retry beside an error that says to retry); false when main refused. */
   retryConnection(environmentId: string): Promise<boolean>;
 }
 
 export const createConnectionSlice: SliceFactory<ConnectionSlice> = (api) => (set) => ({
-  connection: { status: 'connecting', appInfo: null, error: null },
+  connection: { status: 'connecting', appInfo: null, error: null, reconnect: null },
+  setReconnect: (reconnect) => set((state) => ({ connection: { ...state.connection, reconnect } })),
   setConnectionStatus: (status) => set((state) => ({ connection: { ...state.connection, status } })),
   retryConnection: async (environmentId) => (await call(api, 'connection.retry', { environmentId })).ok,
   loadAppInfo: async () => {
     const result = await call(api, 'app.info', {});
     set((state) => ({
       connection: result.ok
-        ? { status: 'connected', appInfo: result.value, error: null }
+        ? { ...state.connection, status: 'connected', appInfo: result.value, error: null }
         : { ...state.connection, error: result.error },
     }));
   },
