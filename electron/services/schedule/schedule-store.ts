@@ -33,7 +33,7 @@ const fileSchema = z.object({
 export class ScheduleStore {
   readonly file: string;
   readonly #log: Logger;
-  #records: Map<string, ScheduleRecord> | null = null;
+  #loading: Promise<Map<string, ScheduleRecord>> | null = null;
   #writing: Promise<void> = Promise.resolve();
 
   constructor(home: string, log: Logger) {
@@ -41,8 +41,13 @@ export class ScheduleStore {
     this.#log = log;
   }
 
-  async load(): Promise<Map<string, ScheduleRecord>> {
-    if (this.#records) return this.#records;
+  /** Reads the file once; every caller shares that one map. */
+  load(): Promise<Map<string, ScheduleRecord>> {
+    this.#loading ??= this.#read();
+    return this.#loading;
+  }
+
+  async #read(): Promise<Map<string, ScheduleRecord>> {
     const records = new Map<string, ScheduleRecord>();
     let raw: string | null = null;
     try {
@@ -59,7 +64,6 @@ export class ScheduleStore {
         await writeFileAtomic(`${this.file}.unreadable`, raw).catch(() => undefined);
       }
     }
-    this.#records = records;
     return records;
   }
 
