@@ -80,13 +80,14 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     if (req.headers.host !== expectedHost()) return plain(res, 403, 'Quorum only answers on the address it printed.');
     const url = new URL(req.url ?? '/', expectedOrigin());
     const auth = requestToken(req, url);
-    if (!auth.valid) {
-      return plain(res, 401, 'Quorum: open the URL printed when Quorum started (it carries the access token).', { [TOKEN_REFUSED_HEADER]: 'token' });
-    }
     if (url.pathname === SESSION_PATH && !auth.fromQuery) {
-      res.writeHead(204, { ...securityHeaders(false), 'Cache-Control': 'no-store' });
+      // A question, not a request for content: answered without an error status (a browser would log one).
+      res.writeHead(auth.valid ? 204 : 200, { ...securityHeaders(false), 'Cache-Control': 'no-store', ...(auth.valid ? {} : { [TOKEN_REFUSED_HEADER]: 'token' }) });
       res.end();
       return;
+    }
+    if (!auth.valid) {
+      return plain(res, 401, 'Quorum: open the URL printed when Quorum started (it carries the access token).', { [TOKEN_REFUSED_HEADER]: 'token' });
     }
     if (url.pathname === STAGING_PATH) return handleUpload(req, res, url);
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Method not allowed.', { Allow: 'GET, HEAD' });

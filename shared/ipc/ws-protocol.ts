@@ -12,14 +12,15 @@ import { resultSchema } from './envelope';
 export const WS_PATH = '/ws';
 
 /**
- * Answers 204 to a page whose cookie carries this launch's token, 401 with
- * `TOKEN_REFUSED_HEADER` otherwise. A browser cannot read the status of a
+ * Answers 204 to a page whose cookie carries this launch's token, 200 with
+ * `TOKEN_REFUSED_HEADER` otherwise (not an error status, which the browser
+ * would log as a failed resource). A browser cannot read the status of a
  * refused WebSocket upgrade, so after a drop the renderer asks here: a
  * refusal means Quorum was restarted (a new launch, a new token) and
  * reconnecting is pointless; no answer means a transient drop.
  */
 export const SESSION_PATH = '/session';
-/** Header (lower case) on every token refusal of the browser-mode host: `x-quorum-refused: token`. */
+/** Header (lower case) on every token refusal of the browser-mode host (401s and /session): `x-quorum-refused: token`. */
 export const TOKEN_REFUSED_HEADER = 'x-quorum-refused';
 
 /** Largest frame either side accepts (bytes). Requests are small; bulk data never travels over IPC. */

@@ -14,7 +14,7 @@ export type SessionFetch = (
 export async function probeSession(fetcher: SessionFetch): Promise<'refused' | 'other'> {
   try {
     const res = await fetcher(SESSION_PATH, { credentials: 'same-origin', cache: 'no-store' });
-    return res.status === 401 && res.headers.get(TOKEN_REFUSED_HEADER) === 'token' ? 'refused' : 'other';
+    return res.headers.get(TOKEN_REFUSED_HEADER) === 'token' ? 'refused' : 'other';
   } catch {
     return 'other';
   }

@@ -130,7 +130,8 @@ describe('ws bridge: Reconnect now', () => {
 describe('probeSession', () => {
   const reply = (status: number, headers: Record<string, string> = {}) => vi.fn(async () => new Response(null, { status, headers })) as unknown as SessionFetch;
 
-  it('calls a 401 marked by Quorum a refusal, and anything else not', async () => {
+  it('calls an answer marked by Quorum a refusal, and anything else not', async () => {
+    expect(await probeSession(reply(200, { 'x-quorum-refused': 'token' }))).toBe('refused');
     expect(await probeSession(reply(401, { 'x-quorum-refused': 'token' }))).toBe('refused');
     expect(await probeSession(reply(401))).toBe('other');
     expect(await probeSession(reply(204))).toBe('other');
