@@ -8,7 +8,7 @@ import { CreateBackupPanel } from './create-backup-panel';
 import { MetadataBlock } from './metadata-block';
 import { SchedulePanel } from './schedule-panel';
 import { formatBytes } from './format';
-import { selectInvalidArchives, selectListIsSelected } from './selectors';
+import { selectInvalidArchives, selectListIsSelected, selectPlanState } from './selectors';
 import './backups.css';
 
 /**
@@ -59,6 +59,11 @@ function BackupList({ environmentId }: { environmentId: string }) {
     }),
   );
   const invalid = useAppStore(selectInvalidArchives);
+  // The create form already shows this reason: the list says so rather than repeating it.
+  const planError = useAppStore((s) => {
+    const plan = selectPlanState(s);
+    return plan?.status === 'error' ? plan.error.message : null;
+  });
   const loadBackups = useAppStore((s) => s.loadBackups);
   const dismiss = useAppStore((s) => s.dismissBackupMessage);
   const [folder, setFolder] = useState('');
@@ -87,7 +92,14 @@ function BackupList({ environmentId }: { environmentId: string }) {
         </p>
       ) : null}
       {state.listError !== null ? <ErrorMessage error={state.listError} title="Cannot list backups" onRetry={reload} retrying={state.status === 'loading'} /> : null}
-      {state.serverError !== null ? (
+      {state.serverError !== null && state.serverError.message === planError ? (
+        <div className="notice" role="status">
+          <p>The state server&apos;s list is unavailable for the same reason as above; local archives are shown.</p>
+          <button type="button" className="button" onClick={reload}>
+            Retry
+          </button>
+        </div>
+      ) : state.serverError !== null ? (
         <ErrorMessage error={state.serverError} title="The state server's list is unavailable; local archives are shown" onRetry={reload} retrying={state.status === 'loading'} />
       ) : null}
       {state.actionError !== null || state.actionMessage !== null ? (

@@ -1,6 +1,7 @@
 import { useId } from 'react';
 import { useAppStore } from '../../store/store-context';
 import { selectBackupRunning } from './selectors';
+import './backups.css';
 
 /**
  * "Create backup" from anywhere (the topology page): the same action as the

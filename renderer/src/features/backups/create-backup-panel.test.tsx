@@ -27,14 +27,14 @@ const PLAN: BackupPlan = {
 const DOWN: SerializedError = { code: 'mongo-unavailable', message: "juju-db's port is closed on machine 0 (10.23.0.10): juju-db is down." };
 
 /** A fake API whose plan answers are released by the test, one request at a time. */
-function planApi() {
+function planApi(options: { serverError?: SerializedError } = {}) {
   const base: FakeApi = createFakeApi();
   const pending: Array<(r: Result<BackupPlan>) => void> = [];
   const api: QuorumApi & { answer(r: Result<BackupPlan>, index?: number): Promise<void>; requests(): number } = {
     on: base.on.bind(base),
     async invoke(channel, request) {
       if (channel === 'backups.plan') return new Promise((resolve) => pending.push(resolve as (r: Result<BackupPlan>) => void)) as never;
-      if (channel === 'backups.list') return { ok: true, value: { folder: '/b', items: [], invalid: [], serverError: null } } as never;
+      if (channel === 'backups.list') return { ok: true, value: { folder: '/b', items: [], invalid: [], serverError: options.serverError ?? null } } as never;
       return base.invoke(channel, request);
     },
     answer: async (r, index = 0) => {
@@ -50,7 +50,7 @@ const createButton = () => screen.getByRole('button', { name: 'Create backup' })
 const reason = () => document.getElementById(createButton().getAttribute('aria-describedby') ?? '')?.textContent ?? null;
 
 describe('plan state', () => {
-  it('is one of loading, error, ready in the slice; Try again goes back to loading; a stale answer is dropped', async () => {
+  it('is one of loading, error, ready in the slice; Retry goes back to loading; a stale answer is dropped', async () => {
     const api = planApi();
     const store = createAppStore(api);
     await store.getState().loadEnvironments();
@@ -60,7 +60,7 @@ describe('plan state', () => {
     await first;
     expect(selectPlanState(store.getState())).toEqual({ environmentId: 'sandbox', status: 'error', error: DOWN });
 
-    // Try again twice: only the last request's answer counts.
+    // Retry twice: only the last request's answer counts.
     const again = store.getState().loadBackupPlan('sandbox');
     const last = store.getState().loadBackupPlan('sandbox');
     expect(selectPlanState(store.getState())).toEqual({ environmentId: 'sandbox', status: 'loading' });
@@ -83,7 +83,7 @@ describe('create backup panel', () => {
     expect(reason()).toContain('Waiting for the state servers');
   });
 
-  it('error: the reason at once, no "Reading the replica set…", Create disabled saying why; Try again loads again', async () => {
+  it('error: the reason at once, no "Reading the replica set…", Create disabled saying why; Retry loads again', async () => {
     const api = planApi();
     await renderWithStore(<BackupsPage />, api as unknown as FakeApi);
     await waitFor(() => expect(api.requests()).toBe(1));
@@ -94,13 +94,23 @@ describe('create backup panel', () => {
     expect(createButton()).toHaveProperty('disabled', true);
     expect(reason()).toContain('cannot read the replica set');
 
-    fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
     expect(screen.queryByText(DOWN.message)).toBeNull();
     expect(field().textContent).toBe('Reading the replica set…');
     await api.answer({ ok: true, value: PLAN });
     expect((field() as HTMLSelectElement).value).toBe('0');
     expect(createButton()).toHaveProperty('disabled', false);
     expect(createButton().getAttribute('aria-describedby')).toBeNull();
+  });
+
+  it('error: the archive list does not repeat the same reason, and the folder is still suggested', async () => {
+    const api = planApi({ serverError: DOWN });
+    await renderWithStore(<BackupsPage />, api as unknown as FakeApi);
+    await waitFor(() => expect(api.requests()).toBe(1));
+    await api.answer({ ok: false, error: DOWN });
+    expect(screen.getAllByText(DOWN.message)).toHaveLength(1);
+    expect(screen.getByText(/unavailable for the same reason as above; local archives are shown/)).toBeTruthy();
+    expect(screen.getByLabelText('Folder').getAttribute('placeholder')).toBe('/b');
   });
 
   it('ready with no healthy state server: Create disabled, saying so', async () => {

@@ -5,7 +5,7 @@ import { useAppStore } from '../../store/store-context';
 import { BackupProgress } from './backup-progress';
 import { createDisabledReason, stateServerPlaceholder } from './create-backup-state';
 import { MetadataBlock } from './metadata-block';
-import { selectBackupRunning, selectCreateOperation, selectPlanState } from './selectors';
+import { selectBackupRunning, selectCreateOperation, selectListIsSelected, selectPlanState } from './selectors';
 
 /**
  * The create form (state server, notes, local copy with folder and file
@@ -17,6 +17,8 @@ export function CreateBackupPanel({ environmentId }: { environmentId: string }) 
   const createError = useAppStore((s) => s.backups.createError);
   const operation = useAppStore(selectCreateOperation);
   const backupRunning = useAppStore(selectBackupRunning);
+  // The default folder is known without a plan: the list names it too.
+  const listFolder = useAppStore((s) => (selectListIsSelected(s) ? s.backups.folder : null));
   const createBackup = useAppStore((s) => s.createBackup);
   const cancel = useAppStore((s) => s.cancelOperation);
   const loadPlan = useAppStore((s) => s.loadBackupPlan);
@@ -48,14 +50,7 @@ export function CreateBackupPanel({ environmentId }: { environmentId: string }) 
   return (
     <section className="backup-create" aria-labelledby="backup-create-heading">
       <h2 id="backup-create-heading">Create backup</h2>
-      {planState?.status === 'error' ? (
-        <div>
-          <ErrorMessage error={planState.error} title="Cannot plan a backup" />
-          <button type="button" className="button" onClick={() => void loadPlan(environmentId)}>
-            Try again
-          </button>
-        </div>
-      ) : null}
+      {planState?.status === 'error' ? <ErrorMessage error={planState.error} title="Cannot plan a backup" onRetry={() => void loadPlan(environmentId)} /> : null}
       <form className="form" onSubmit={submit} aria-label="Create backup">
         <div className="field">
           <label htmlFor={ids.machine}>State server</label>
@@ -81,7 +76,7 @@ export function CreateBackupPanel({ environmentId }: { environmentId: string }) 
           <>
             <div className="field">
               <label htmlFor={ids.folder}>Folder</label>
-              <input id={ids.folder} value={folder} placeholder={plan?.defaultFolder ?? ''} onChange={(e) => setFolder(e.target.value)} disabled={running} />
+              <input id={ids.folder} value={folder} placeholder={plan?.defaultFolder ?? listFolder ?? ''} onChange={(e) => setFolder(e.target.value)} disabled={running} />
             </div>
             <div className="field">
               <label htmlFor={ids.file}>File name</label>

@@ -9,7 +9,7 @@ import type { PlanState } from './backups-slice';
 export function createDisabledReason(plan: PlanState | null, running: boolean): string | null {
   if (running) return 'A backup of this environment is running: wait for it to finish, or cancel it.';
   if (plan === null || plan.status === 'loading') return 'Waiting for the state servers: Quorum is connecting and reading the replica set.';
-  if (plan.status === 'error') return 'Quorum cannot read the replica set (the reason is above). Fix that, then press Try again.';
+  if (plan.status === 'error') return 'Quorum cannot read the replica set (the reason is above). Fix that, then press Retry.';
   if (!hasHealthyStateServer(plan.plan)) return 'No state server is healthy enough to back up from. Check the Topology page.';
   return null;
 }
