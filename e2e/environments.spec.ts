@@ -126,16 +126,17 @@ test.describe('switching environments', () => {
 
     // Record every DOM state (and frame) from now on in which the switcher names another environment while
     // the page shows the sandbox's machines (a card or a row, or one of its 10.23.0.x addresses).
-    await page.evaluate(() => {
-      const leaks: string[] = [];
-      (window as unknown as { quorumLeaks: string[] }).quorumLeaks = leaks;
+    // (A script string: the e2e project is typed without the DOM library.)
+    await page.evaluate(`(() => {
+      const leaks = [];
+      window.quorumLeaks = leaks;
       const check = () => {
         const switcher = document.querySelector('select');
         if (switcher === null || switcher.value === 'sandbox') return;
         const main = document.querySelector('main');
-        const machines = [...(main?.querySelectorAll('[aria-label^="Machine "]') ?? [])].map((e) => e.getAttribute('aria-label'));
-        const addresses = /10\.23\.0\.\d+/.exec(main?.textContent ?? '');
-        if ((machines.length > 0 || addresses !== null) && leaks.length < 20) leaks.push(`${switcher.value}: ${machines.join(', ')} ${addresses?.[0] ?? ''}`.trim());
+        const machines = [...(main ? main.querySelectorAll('[aria-label^="Machine "]') : [])].map((e) => e.getAttribute('aria-label'));
+        const addresses = /10\\.23\\.0\\.\\d+/.exec(main ? main.textContent : '');
+        if ((machines.length > 0 || addresses !== null) && leaks.length < 20) leaks.push((switcher.value + ': ' + machines.join(', ') + ' ' + (addresses ? addresses[0] : '')).trim());
       };
       // On every DOM change, and on every frame (the switcher's value is a property: changing it mutates nothing).
       new MutationObserver(check).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
@@ -144,7 +145,7 @@ test.describe('switching environments', () => {
         requestAnimationFrame(everyFrame);
       };
       requestAnimationFrame(everyFrame);
-    });
+    })()`);
 
     // prod's state servers (10.55.0.x) do not exist: it stays loading, then says why, under its own name.
     switching = true;
@@ -157,7 +158,7 @@ test.describe('switching environments', () => {
     // Let late sandbox rounds and the renewed watch's reply arrive.
     await page.waitForTimeout(3_000);
     await expect(app.main.getByRole('article')).toHaveCount(0);
-    const leaks = () => page.evaluate(() => (window as unknown as { quorumLeaks: string[] }).quorumLeaks);
+    const leaks = async () => (await page.evaluate('window.quorumLeaks')) as string[];
     expect(await leaks()).toEqual([]);
 
     // The Backups page too: prod's plan is its own (loading or its error), never the sandbox's members.
