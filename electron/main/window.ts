@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { BrowserWindow, shell } from 'electron';
 import type { Logger } from '../services/log';
 import { APP_ENTRY_URL, isAllowedExternalUrl, isAllowedNavigation } from './security';
@@ -15,6 +16,9 @@ export function createMainWindow(options: { readonly preload: string; readonly l
     minHeight: 600,
     show: false,
     title: 'Quorum',
+    // The app icon, copied beside the main bundle by electron.vite.config.ts (inside the asar when packaged);
+    // macOS takes the bundle's icon.icns instead.
+    ...(process.platform === 'darwin' ? {} : { icon: path.join(import.meta.dirname, 'icon.png') }),
     webPreferences: {
       preload: options.preload,
       contextIsolation: true,
