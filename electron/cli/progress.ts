@@ -1,23 +1,12 @@
 import type { OperationProgress } from '../../shared/ipc/operations';
 import type { CliIo } from './context';
+import { formatBytes } from '../../shared/format-bytes';
 
 /**
  * Progress of a long operation (dump, upload, download) on stderr, redrawn
  * in place, only when stderr is a terminal and the command is not
  * `--quiet`: scripts and pipes see only the command's own output.
  */
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
 
 export function progressLine(p: OperationProgress): string {
   const bytes = p.bytes === undefined ? '' : p.totalBytes ? ` ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}` : ` ${formatBytes(p.bytes)}`;
