@@ -77,15 +77,7 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     const signature = targetSignature(target);
     if (this.#current && this.#current.signature === signature && !this.#current.connection.closed) return this.#current.connection;
     this.#closeCurrent();
-    const connection = new EnvironmentConnection(target, {
-      knownHosts: this.knownHosts,
-      secrets: this.#options.secrets,
-      logger: this.#options.logger,
-      backoff: this.#options.backoff,
-      sshReadyTimeoutMs: this.#options.sshReadyTimeoutMs,
-      keepaliveIntervalMs: this.#options.keepaliveIntervalMs,
-      passphrases: this.#passphrases,
-    });
+    const connection = this.openDetached(target);
     connection.on('changed', (status) => this.emit('changed', status));
     this.#current = { connection, signature };
     this.emit('changed', connection.status());
