@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -9,6 +8,7 @@ import { checksumFile } from '../services/archive/archive-reader';
 import { NO_DOWNLOAD_WARNING } from '../../shared/backups/metadata';
 import { SandboxLayout } from '../sandbox/layout';
 import { launchSandboxProcess, type SandboxProcess } from '../sandbox/sandbox-client';
+import { quorumRunner } from './testing/run-quorum';
 
 /**
  * `quorum` end to end: the real bin/quorum.mjs (from the sources) in a
@@ -19,7 +19,6 @@ import { launchSandboxProcess, type SandboxProcess } from '../sandbox/sandbox-cl
  * secrets at the end.
  */
 
-const BIN = path.resolve(import.meta.dirname, '../../bin/quorum.mjs');
 const ID_LINE = /^\d{8}-\d{6}\.[0-9a-f-]{36}$/;
 
 let root: string;
@@ -27,28 +26,8 @@ let home: string;
 let work: string;
 let noJuju: string;
 let sandbox: SandboxProcess | undefined;
-const printed: string[] = [];
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function quorum(args: readonly string[], env: Record<string, string> = {}, cwd = work): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd, env: { PATH: process.env.PATH ?? '', HOME: root, QUORUM_HOME: home, JUJU_HOME: noJuju, QUORUM_CLI_SOURCE: '1', ...env }, timeout: 90_000, maxBuffer: 16 << 20 },
-      (error, stdout, stderr) => {
-        printed.push(stdout, stderr);
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const quorum = quorumRunner(() => ({ root, home, jujuHome: noJuju, cwd: work }));
+const printed = quorum.printed;
 
 const blocks = (stdout: string) => stdout.split('backup ID:').length - 1;
 const idsIn = (stdout: string) => [...stdout.matchAll(/^backup ID:\s+"([^"]+)"$/gm)].map((m) => m[1]!);

@@ -11,6 +11,8 @@ import { connectionTopologySource } from '../services/topology/connection-source
 import { createTopologyService, type TopologyService } from '../services/topology/topology-service';
 import { registerHa } from '../services/ha/register-ha';
 import type { HaService } from '../services/ha/ha-service';
+import { registerRestore } from '../services/restore/register-restore';
+import type { RestoreService } from '../services/restore/restore-service';
 import { attachOrStartStarter } from './sandbox-attach';
 
 /**
@@ -45,6 +47,8 @@ export interface CliServices {
   readonly topology: TopologyService;
   /** `ensure-availability` through Juju's API (the admin password from the `.jenv`, or the sandbox's own file). */
   readonly ha: HaService;
+  /** `backups restore`: the console's restore (pre-checks, the run's steps as `restore.progress` events). */
+  readonly restore: RestoreService;
   close(): Promise<void>;
 }
 
@@ -66,6 +70,7 @@ export function createCliServices(options: CliServicesOptions): CliServices {
   const backups = createBackupsService({ home: options.home, operations, connection: open, emitChanged: () => undefined, log });
   const topology = createTopologyService({ openSource: async (id) => connectionTopologySource(await open(id)), publish: () => undefined, log });
   const ha = registerHa({ home: options.home, dispatcher: { register: () => undefined }, events, log, secrets, operations, environments, connections, topology });
+  const restore = registerRestore({ home: options.home, dispatcher: { register: () => undefined }, events, log, secrets, operations, environments, sandbox });
 
   let closing: Promise<void> | null = null;
   return {
@@ -82,6 +87,7 @@ export function createCliServices(options: CliServicesOptions): CliServices {
     backups,
     topology,
     ha: ha.service,
+    restore: restore.service,
     close: () => {
       closing ??= (async () => {
         const step = async (what: string, fn: () => Promise<void>) => {
@@ -93,6 +99,7 @@ export function createCliServices(options: CliServicesOptions): CliServices {
         };
         await step('Operations', () => operations.close());
         ha.close();
+        await step('Restore', () => restore.close());
         await step('Topology', () => topology.close());
         await step('Connections', () => connections.close());
         await step('The sandbox', () => sandbox.stop());

@@ -5,6 +5,7 @@ import { backupsInfo } from './backups-info';
 import { backupsList } from './backups-list';
 import { backupsPrune } from './backups-prune';
 import { backupsRemove } from './backups-remove';
+import { backupsRestore } from './backups-restore';
 import { backupsUpload } from './backups-upload';
 import { ensureAvailability } from './ensure-availability';
 import { status } from './status';
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command<never>[] = [
   backupsUpload,
   backupsRemove,
   backupsPrune,
+  backupsRestore,
   ensureAvailability,
 ] as unknown as readonly Command<never>[];
 

@@ -143,32 +143,37 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
     const manager = newManager();
     try {
       const connection = manager.open(place.target);
-      let last: unknown = null;
+      // Each listed state server in turn: one that is down, refuses the login (a replacement already
+      // bootstrapped at the origin's address, say) or holds no such backup gives way to the next.
+      const errors: QuorumError[] = [];
       for (const s of place.target.stateServers) {
-        let session;
         try {
-          session = await connection.stateServer(s.address);
-        } catch (error) {
-          last = error;
-          continue;
-        }
-        const uuid = session.agentConf?.environmentUuid ?? place.uuid;
-        if (!uuid) throw new QuorumError('agent-conf-unreadable', `agent.conf on ${session.address} names no environment.`);
-        return await session.withMongo(async (client) => {
-          const store = new ServerBackupStore(client, uuid);
-          const meta = await store.get(backupId);
-          if (!meta) throw new QuorumError('not-found', `No backup ${backupId} on the state server. Refresh the Backups list.`);
-          const target = path.join(stagingRoot, `${randomUUID().slice(0, 8)}-${downloadFilenameFor(backupId)}`);
-          const written = await streamToFile(await store.open(backupId), target, {
-            signal,
-            expectedChecksum: meta.checksum,
-            onProgress: (bytes) => onProgress?.(bytes, meta.size),
+          const session = await connection.stateServer(s.address);
+          const uuid = session.agentConf?.environmentUuid ?? place.uuid;
+          if (!uuid) throw new QuorumError('agent-conf-unreadable', `agent.conf on ${session.address} names no environment.`);
+          return await session.withMongo(async (client) => {
+            const store = new ServerBackupStore(client, uuid);
+            const meta = await store.get(backupId);
+            if (!meta) throw new QuorumError('not-found', `No backup ${backupId} on the state servers. Refresh the Backups list.`);
+            const target = path.join(stagingRoot, `${randomUUID().slice(0, 8)}-${downloadFilenameFor(backupId)}`);
+            const written = await streamToFile(await store.open(backupId), target, {
+              signal,
+              expectedChecksum: meta.checksum,
+              onProgress: (bytes) => onProgress?.(bytes, meta.size),
+            });
+            serverCopies.add(written.path);
+            return { file: written.path, checksum: written.checksum };
           });
-          serverCopies.add(written.path);
-          return { file: written.path, checksum: written.checksum };
-        });
+        } catch (error) {
+          if (signal.aborted) throw error;
+          const qe = error instanceof QuorumError ? error : new QuorumError('internal', String(error));
+          log.info('Server copy not fetched from this state server', { address: s.address, code: qe.code, error: qe.message });
+          errors.push(qe);
+        }
       }
-      throw last instanceof QuorumError
+      // A database that answered "no such backup" is the answer; otherwise the first listed server's failure.
+      const last = errors.find((e) => e.code === 'not-found') ?? errors[0];
+      throw last
         ? new QuorumError(last.code, `The server copy of ${backupId} cannot be fetched: ${last.message}`)
         : new QuorumError('host-unreachable', `No state server answers, so the server copy of ${backupId} cannot be fetched. Use a local copy of the archive.`);
     } finally {
@@ -241,7 +246,7 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
       const uuid = place.uuid ?? connection.sessions().map((s) => s.agentConf?.environmentUuid ?? null).find((u) => u) ?? null;
       let targetFacts: Parameters<typeof judgePrechecks>[0]['target'] = { kind: 'sandbox', address: null, reachable: null, error: null, toolsVersions: [], mongorestore: null, freeBytes: null };
       if (target.kind === 'host') {
-        const hostTarget: ConnectionTarget = { ...place.target, stateServers: [{ address: target.address, ssh: { host: target.address, port: target.sshPort ?? 22 } }] };
+        const hostTarget = namedHostTarget(place.target, target.address, target.sshPort);
         const probe = await probeTarget(newManagerFor(hostTarget).session(target.address));
         targetFacts = { kind: 'host', address: target.address, ...probe };
       }
@@ -322,7 +327,7 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
         },
         targetSession: async (address) => {
           const t: ConnectionTarget =
-            target.kind === 'host' ? { ...place.target, stateServers: [{ address, ssh: { host: address, port: target.sshPort ?? 22 } }] } : machineTarget;
+            target.kind === 'host' ? namedHostTarget(place.target, address, target.sshPort) : machineTarget;
           return manager.open(t).stateServer(address);
         },
         machineSession: async (address) => manager.open(machineTarget).stateServer(address),
@@ -505,6 +510,24 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
       for (const f of [...serverCopies]) await forgetCopy(f);
     },
   };
+}
+
+/**
+ * The environment's target narrowed to the host the operator named as the
+ * replacement: over the SSH port given, else wherever the environment says
+ * that address is reached (the sandbox maps its 10.23.0.x addresses to
+ * 127.0.0.1 ports; a `.jenv` environment uses port 22).
+ */
+export function namedHostTarget(environment: ConnectionTarget, address: string, sshPort: number | undefined): ConnectionTarget {
+  let ssh = { host: address, port: sshPort ?? 22 };
+  if (sshPort === undefined) {
+    try {
+      ssh = environment.sshEndpointFor(address);
+    } catch {
+      // Not a machine the environment knows (a freshly bootstrapped host): port 22 at that address.
+    }
+  }
+  return { ...environment, stateServers: [{ address, ssh }] };
 }
 
 /** The archive's environment as far as known: one state server (the origin) and the workload machines its juju.machines lists. */
