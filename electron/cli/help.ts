@@ -33,7 +33,8 @@ export function topHelp(commands: readonly Command<never>[], version: string): s
 
 Summary:
 Quorum ${version}: the state servers of a Juju 1.25 environment from a
-terminal — backups and status through the same services as the console.
+terminal — status, backups, restore and ensure-availability through the
+same services as the console.
 
 Commands:
 ${commandList(commands, [], [

@@ -31,6 +31,13 @@ describe('quorum: usage errors as juju/cmd prints them (error: …, exit 2)', ()
     [['backups', 'list', '--bogus'], 'error: flag provided but not defined: --bogus\n'],
     [['backups', 'list', '-e'], 'error: flag needs an argument: -e\n'],
     [['status', '--format', 'xml'], 'error: invalid value "xml" for flag --format: unknown format "xml"\n'],
+    [['backups', 'restore'], 'error: you must specify either a file or a backup id.\n'],
+    [['backups', 'restore', '--file', 'a.tar.gz', '--id', 'x'], 'error: you must specify either a file or a backup id but not both.\n'],
+    [['backups', 'restore', '--id', 'x', '-b'], 'error: it is not possible to rebootstrap and restore from an id.\n'],
+    [['backups', 'restore', '--file', 'a.tar.gz', 'extra'], 'error: unrecognized args: ["extra"]\n'],
+    [['backups', 'restore', '--file', 'a.tar.gz', '--ssh-port', '22'], 'error: --ssh-port needs --to\n'],
+    [['backups', 'restore', '--file', 'a.tar.gz', '--to', '10.0.0.5', '--ssh-port', '0'], 'error: invalid value "0" for flag --ssh-port: a port from 1 to 65535\n'],
+    [['backups', 'restore', '--file', 'a.tar.gz', '--to', 'host;rm -rf /'], 'error: invalid value "host;rm -rf /" for flag --to: an IP address or host name\n'],
     [['frobnicate'], 'error: unrecognized command: quorum frobnicate\n'],
     [['backups', 'frobnicate'], 'error: unrecognized command: quorum backups frobnicate\n'],
   ])('%j', async (argv, expected) => {
