@@ -93,6 +93,15 @@ describe('quorum backups restore', () => {
     expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(/^ERROR cannot restore: State server machines 1, 2 still have a vote\..*\(add --confirm-environment sandbox to go ahead\)$/);
   });
 
+  it('-b while another process runs the sandbox: says that process must make the replacement, before any check', async () => {
+    const r = await quorum(['backups', 'restore', '-b', '--file', 'before.tar.gz']);
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `ERROR the sandbox is run by another process (the console or npm run sandbox, pid ${sandbox.pid}), so this command cannot start the replacement machine: restore from the console's Restore page, or close it and run the command again\n`,
+    });
+  });
+
   it('-b --file with every state server down and no console running: the command starts the sandbox, which makes the replacement; every step printed; one voting state server after', async () => {
     const layout = new SandboxLayout(home);
     // Collect the secrets now: the restore replaces machine 0's tree with the backup's.

@@ -29,13 +29,17 @@ async function lockOwner(layout: SandboxLayout): Promise<number | null> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function attachedHandle(layout: SandboxLayout, pid: number, first: SandboxDescription): SandboxHandle {
+/** A sandbox another process runs: its description, no controls. */
+export type AttachedSandbox = SandboxHandle & { readonly ownerPid: number };
+
+function attachedHandle(layout: SandboxLayout, pid: number, first: SandboxDescription): AttachedSandbox {
   let last = first;
   const refuse = (): Promise<never> =>
     Promise.reject(
       new QuorumError('forbidden', `The sandbox is run by another process (${pid}); power and machine controls belong to it. Use the console, or stop it and run the command again.`),
     );
   return {
+    ownerPid: pid,
     describe: async () => {
       const record = await readRunningFile(layout.runningFile);
       if (record !== null && record.pid === pid) last = record.description;
@@ -57,7 +61,7 @@ function attachedHandle(layout: SandboxLayout, pid: number, first: SandboxDescri
  * The running sandbox's description, waiting (bounded) while its owner is
  * still starting it; null when no live process holds the lock.
  */
-export async function findRunningSandbox(home: string, waitMs = 180_000, onWait?: (pid: number) => void): Promise<SandboxHandle | null> {
+export async function findRunningSandbox(home: string, waitMs = 180_000, onWait?: (pid: number) => void): Promise<AttachedSandbox | null> {
   const layout = new SandboxLayout(home);
   const deadline = Date.now() + waitMs;
   let told = false;

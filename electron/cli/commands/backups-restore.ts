@@ -7,6 +7,7 @@ import { defineCommand, environmentFlag } from '../context';
 import { checkEmpty, CommandError, UsageError } from '../errors';
 import { awaitOperation } from '../operation';
 import { progressSink } from '../progress';
+import { findRunningSandbox } from '../sandbox-attach';
 import { formatChecklist, refusal, RunPrinter } from '../restore-report';
 
 interface RestoreOptions {
@@ -114,6 +115,15 @@ return ("updating bootstrap machine"); after it, the restore runs to its end.`,
       ...(o.allowOtherEnvironment ? { differentEnvironment: true } : {}),
     };
     const services = ctx.services();
+    if (target.kind === 'sandbox') {
+      // The replacement is a machine the sandbox starts: only the process that runs the sandbox can.
+      const other = await findRunningSandbox(services.home);
+      if (other !== null) {
+        throw new CommandError(
+          `the sandbox is run by another process (the console or npm run sandbox, pid ${other.ownerPid}), so this command cannot start the replacement machine: restore from the console's Restore page, or close it and run the command again`,
+        );
+      }
+    }
     const checks = await services.restore.precheck(environmentId, archive, target, confirmations);
     ctx.io.stderr.write(formatChecklist(checks));
     if (!checks.canStart) throw new CommandError(`cannot restore: ${refusal(checks)}`);
