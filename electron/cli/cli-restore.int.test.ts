@@ -151,3 +151,49 @@ async function agentSecrets(layout: SandboxLayout): Promise<string[]> {
   found.push((await readFile(path.join(layout.pkiDir, 'admin-password'), 'utf8')).trim());
   return found;
 }
+
+describe('quorum backups restore with state servers still running', () => {
+  let votesHome: string;
+  const run = quorumRunner(() => ({ root, home: votesHome, jujuHome: path.join(root, 'no-juju'), cwd: work }), 300_000);
+
+  it('--confirm-environment: takes the remaining state servers offline (stopped, manual at boot) before the replacement comes up, and the environment stays restored after a restart', async () => {
+    votesHome = path.join(root, 'votes-home');
+    const owned = await launchSandboxProcess({ home: votesHome });
+    try {
+      expect((await run(['backups', 'create', '--quiet', '--filename', 'votes.tar.gz'])).code).toBe(0);
+      await owned.powerOff('0');
+    } finally {
+      await owned.stop();
+    }
+    const r = await run(['backups', 'restore', '-b', '--file', 'votes.tar.gz', '--confirm-environment', 'sandbox']);
+    expect(r.stderr).not.toMatch(/^ERROR/m);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warn {2}No state server still has a vote: State server machines 1, 2 still have a vote\..*You typed the environment name to go ahead\./);
+    const lines = r.stderr.split('\n');
+    const from = lines.indexOf("  taking the remaining state servers 1, 2 offline, as Juju's restore does");
+    expect(from).toBeGreaterThan(lines.indexOf('re-bootstrapping environment'));
+    expect(lines.slice(from + 1, from + 11)).toEqual([
+      '  $ service jujud-machine-1 stop (machine 1, 10.23.0.11)',
+      '  $ echo manual > /etc/init/jujud-machine-1.override (machine 1: not started again at boot)',
+      '  $ service juju-db stop (machine 1, 10.23.0.11)',
+      '  $ echo manual > /etc/init/juju-db.override (machine 1: not started again at boot)',
+      '  machine 1 is offline',
+      '  $ service jujud-machine-2 stop (machine 2, 10.23.0.12)',
+      '  $ echo manual > /etc/init/jujud-machine-2.override (machine 2: not started again at boot)',
+      '  $ service juju-db stop (machine 2, 10.23.0.12)',
+      '  $ echo manual > /etc/init/juju-db.override (machine 2: not started again at boot)',
+      '  machine 2 is offline',
+    ]);
+    // Taken offline before the replacement was started.
+    expect(lines.indexOf('  Starting new instance for initial state server')).toBeGreaterThan(from + 10);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(/State servers 1, 2 were taken offline \(agent and juju-db stopped and set to manual in \/etc\/init\), not destroyed: destroy those instances before enabling HA/);
+
+    // The next command starts the sandbox again (every machine boots): machines 1 and 2 stay out.
+    const status = await run(['status', '--format', 'json']);
+    const doc = JSON.parse(status.stdout) as { machines: Record<string, Record<string, string>>; quorum: { voting: number; primary: string } };
+    expect(Object.keys(doc.machines)).toEqual(['0']);
+    expect(doc.quorum).toMatchObject({ voting: 1, primary: '0' });
+    const layout = new SandboxLayout(votesHome);
+    for (const id of ['1', '2']) expect(await readFile(path.join(layout.machineRoot(id), 'etc/init/juju-db.override'), 'utf8')).toBe('manual\n');
+  });
+});

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import type { ServiceName } from '../../shared/remote-commands';
 import { ConfinedFs } from './hosts/confined-fs';
 import { MachineServices } from './hosts/services';
 import { SshHost } from './hosts/ssh-host';
@@ -135,8 +137,11 @@ export class SandboxMachine implements PresenceMachine {
       this.record.sshPort = await this.host.listen(0);
     }
     if (boot) {
+      // upstart `start on runlevel [2345]`, except jobs an /etc/init/<job>.override sets to `manual`.
+      const manual = await this.#manualJobs();
       this.services.boot();
-      this.#jujuDbWasRunning = true;
+      for (const job of manual) if (job !== 'juju-db') await this.services.run(job as ServiceName, 'stop');
+      this.#jujuDbWasRunning = !manual.has('juju-db');
     }
     if (this.stateServer && this.#jujuDbWasRunning && this.member?.status !== 'running') {
       await this.#cluster.startMember(this.record.id, this.memberHost);
@@ -147,6 +152,20 @@ export class SandboxMachine implements PresenceMachine {
     this.#apiTimer = setInterval(() => void this.#api.reconcile(), API_RECONCILE_MS);
     this.#apiTimer.unref();
     return this.record.sshPort !== before;
+  }
+
+  /** Jobs whose upstart override file holds the `manual` stanza: upstart does not start them at boot. */
+  async #manualJobs(): Promise<Set<string>> {
+    const jobs = [...this.agents.map((a) => a.service), ...(this.stateServer ? ['juju-db'] : [])];
+    const manual = new Set<string>();
+    for (const job of jobs) {
+      const text = await this.fs
+        .resolve(`/etc/init/${job}.override`)
+        .then((file) => readFile(file, 'utf8'))
+        .catch(() => '');
+      if (/^\s*manual\s*$/m.test(text)) manual.add(job);
+    }
+    return manual;
   }
 
   async powerOff(): Promise<void> {

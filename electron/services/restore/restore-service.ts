@@ -28,6 +28,7 @@ import { judgePrechecks, oldInstanceStillExists } from './prechecks';
 import { probeStateServers, probeTarget } from './probes';
 import { runRestore, type RestoreOutcome } from './restore-run';
 import { RunState } from './run-state';
+import { bringBack, offlineAdvice, serversToTakeOffline, takeOffline, type OfflineServer } from './take-offline';
 import { updateMachine } from './update-machines';
 
 /**
@@ -287,6 +288,7 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
     const manager = newManager();
     let copy: string | null = null;
     let succeeded = false;
+    let offline: OfflineServer[] = [];
     try {
       const resolved = await resolveArchive(archive, signal, (bytes, total) => state.log('extract-credentials', `downloaded ${bytes} of ${total} bytes of the server copy`));
       // A server copy fetched for this run goes when it ends; one the page staged goes once it restored (kept after a failure for the retry).
@@ -295,6 +297,15 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
       const sandbox = place.sandbox;
       const key = `${place.environmentId}:${place.target.keyFile}`;
       let machineTarget = place.target;
+      const sessionOn = (address: string) => manager.open(place.target).stateServer(address);
+      /** Seed: "Otherwise restore will take them off": state servers still running are stopped before the replacement comes up. */
+      const takeRemainingOffline = async (say: (line: string, level?: 'info' | 'warning') => void) => {
+        const probes = await probeStateServers(manager.open(place.target), []);
+        const servers = serversToTakeOffline(probes, { machineId: state.run.machineId, address: target.kind === 'host' ? target.address : null });
+        if (servers.length === 0) return;
+        say(`taking the remaining state server${servers.length > 1 ? 's' : ''} ${servers.map((s) => s.machineId).join(', ')} offline, as Juju's restore does`);
+        offline = await takeOffline(servers, sessionOn, say);
+      };
       const outcome = await runRestore({
         secrets: options.secrets,
         state,
@@ -304,6 +315,7 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
         ...(options.jujuDbTimeoutMs ? { jujuDbTimeoutMs: options.jujuDbTimeoutMs } : {}),
         ...(state.run.mode === 'rehearsal' ? { alternateCaPem: place.target.caCertPem } : {}),
         rebootstrap: async (say) => {
+          await takeRemainingOffline(say);
           if (target.kind === 'host') {
             say(`using the freshly bootstrapped host ${target.address} named by the operator`);
             return { address: target.address, instanceId: null };
@@ -335,12 +347,18 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
       record.outcome = outcome;
       // A fresh connection: the replacement's agent.conf (and so its password) is the backup's now.
       const reader = newManager();
-      const result = await summarise(record, outcome, Date.now() - began, reader.open(machineTarget)).finally(() => closeManager(reader));
+      const summary = await summarise(record, outcome, Date.now() - began, reader.open(machineTarget)).finally(() => closeManager(reader));
+      const advice = offlineAdvice(offline);
+      const result = advice ? { ...summary, sentence: `${summary.sentence} ${advice}` } : summary;
       record.result = result;
       succeeded = true;
       state.finish('succeeded', null);
       return result;
     } catch (error) {
+      if (offline.length > 0 && !state.run.pointOfNoReturn.passed) {
+        state.log('rebootstrap', 'the restore stopped before its point of no return: starting the state servers it took offline again');
+        await bringBack(offline, (address) => manager.open(place.target).stateServer(address), (line, level) => state.log('rebootstrap', line, level));
+      }
       const qe = error instanceof QuorumError ? error : new QuorumError('internal', String(error));
       state.finish(qe.code === 'cancelled' ? 'cancelled' : 'failed', serializeError(qe));
       throw error;
