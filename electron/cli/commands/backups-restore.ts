@@ -59,7 +59,8 @@ and are printed: the archive is restorable, it belongs to this environment
 (--allow-other-environment otherwise), the backup's machine is down, the
 replacement answers with the backup's Juju version, mongorestore and room
 to spare, and no state server still has a vote (--confirm-environment
-<name> to go ahead anyway: restore takes the remaining ones off).
+<name> to go ahead anyway: restore then takes the remaining ones offline,
+stopping their agent and juju-db and keeping them from starting at boot).
 
 --id restores a backup stored on the state servers (downloaded from one
 that still answers, SHA-1 checked). Ctrl-C cancels until the point of no

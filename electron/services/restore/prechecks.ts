@@ -123,7 +123,7 @@ export function judgePrechecks(f: PrecheckFacts): PrecheckResult {
     items.push(item('votes', 'No state server still has a vote', 'pass', 'No state server answers with a vote: a restore is the way back.'));
   } else {
     const who = `machine${f.votingUp.length > 1 ? 's' : ''} ${f.votingUp.join(', ')}`;
-    const why = `State server ${who} still ha${f.votingUp.length > 1 ? 've' : 's'} a vote. Restore takes the remaining ones off; if a majority is still up, ensure-availability is enough.`;
+    const why = `State server ${who} still ha${f.votingUp.length > 1 ? 've' : 's'} a vote. Restore takes the remaining ones offline (their agent and juju-db stopped, not started at boot); if a majority is still up, ensure-availability is enough.`;
     items.push(
       f.confirmations.typedEnvironmentName === f.environmentName
         ? item('votes', 'No state server still has a vote', 'warn', `${why} You typed the environment name to go ahead.`)
