@@ -48,6 +48,11 @@ export function PrecheckPanel({ environmentId, isSandbox }: { environmentId: str
     return () => clearTimeout(timer);
   }, [environmentId, target, confirmations, hostMissing, runPrecheck]);
 
+  // The machines change under the checklist (the operator powers the old state server off): check again on demand.
+  const checkAgain = () => {
+    if (!hostMissing) void runPrecheck(environmentId, target, confirmations);
+  };
+
   const needs = (id: PrecheckItem['id']) => precheck?.items.find((i) => i.id === id);
   const environmentItem = needs('environment');
   const votesItem = needs('votes');
@@ -89,7 +94,7 @@ export function PrecheckPanel({ environmentId, isSandbox }: { environmentId: str
           Checking…
         </p>
       ) : null}
-      {precheckError !== null ? <ErrorMessage error={precheckError} title="The pre-checks could not run" /> : null}
+      {precheckError !== null ? <ErrorMessage error={precheckError} title="The pre-checks could not run" onRetry={checkAgain} retrying={prechecking} /> : null}
       {precheck !== null && !hostMissing ? (
         <ul className="restore-checklist" aria-label="Pre-check checklist">
           {precheck.items.map((item) => (
@@ -106,7 +111,7 @@ export function PrecheckPanel({ environmentId, isSandbox }: { environmentId: str
                 ) : null}
                 {item.id === 'votes' && askTyped ? (
                   <div className="field">
-                    <label htmlFor={ids.typed}>Type {precheck.environmentName} to take the remaining state servers off</label>
+                    <label htmlFor={ids.typed}>Type {precheck.environmentName} to take the remaining state servers offline</label>
                     <input id={ids.typed} value={typedName} autoComplete="off" spellCheck={false} onChange={(e) => setTypedName(e.target.value)} />
                   </div>
                 ) : null}
@@ -119,6 +124,11 @@ export function PrecheckPanel({ environmentId, isSandbox }: { environmentId: str
         <button type="button" className="button button-danger" disabled={!canStart} onClick={() => setConfirming(true)}>
           Start restore…
         </button>
+        {precheck !== null && !hostMissing ? (
+          <button type="button" className="button" disabled={prechecking} onClick={checkAgain}>
+            Check again
+          </button>
+        ) : null}
         {precheck !== null && !precheck.canStart && !hostMissing ? <p className="muted">Every check must pass (or warn) before the restore can start.</p> : null}
       </div>
       {startError !== null ? <ErrorMessage error={startError} title="The restore could not start" /> : null}

@@ -216,7 +216,7 @@ describe('pre-checks', () => {
         check('origin-down', 'pass', 'Neither SSH nor juju-db answers on machine 0.'),
         c.typedEnvironmentName === 'sandbox'
           ? check('votes', 'warn', 'State server machine 1 still has a vote. You typed the environment name to go ahead.')
-          : check('votes', 'fail', 'State server machine 1 still has a vote. Restore takes the remaining ones off. Type the environment name (sandbox) to go ahead.', 'typed-environment-name'),
+          : check('votes', 'fail', 'State server machine 1 still has a vote. Restore takes the remaining ones offline. Type the environment name (sandbox) to go ahead.', 'typed-environment-name'),
       ]);
     });
     await inspected(api);
@@ -238,7 +238,7 @@ describe('pre-checks', () => {
     await waitFor(() => expect(within(list).getByRole('listitem', { name: 'The archive belongs to this environment' }).textContent).toMatch(/^warn/));
     expect((start as HTMLButtonElement).disabled).toBe(true);
 
-    fireEvent.change(screen.getByLabelText('Type sandbox to take the remaining state servers off'), { target: { value: 'sandbox' } });
+    fireEvent.change(screen.getByLabelText('Type sandbox to take the remaining state servers offline'), { target: { value: 'sandbox' } });
     await waitFor(() => expect(api.callsTo('restore.precheck').at(-1)).toMatchObject({ confirmations: { differentEnvironment: true, typedEnvironmentName: 'sandbox' } }));
     await waitFor(() => expect((screen.getByRole('button', { name: 'Start restore…' }) as HTMLButtonElement).disabled).toBe(false));
 
@@ -251,6 +251,46 @@ describe('pre-checks', () => {
         { environmentId: 'sandbox', archive: { localPath: STAGED }, target: { kind: 'sandbox' }, confirmations: { differentEnvironment: true, typedEnvironmentName: 'sandbox' } },
       ]),
     );
+  });
+
+  it('Check again re-runs the checks once the machines changed (the old state server powered off meanwhile)', async () => {
+    const api = restoreApi();
+    let originUp = true;
+    api.setPrecheck(() =>
+      precheckOf([
+        check('archive', 'pass', 'Juju 1.25 restores with --oplogReplay.'),
+        originUp
+          ? check('origin-down', 'fail', 'old bootstrap instance "i-0" still seems to exist; will not replace (its SSH still answers).')
+          : check('origin-down', 'pass', 'Neither SSH nor juju-db answers on machine 0.'),
+      ]),
+    );
+    await inspected(api);
+    const list = await screen.findByRole('list', { name: 'Pre-check checklist' });
+    await waitFor(() => expect(within(list).getByRole('listitem', { name: 'The initial state server (machine 0) is not up' }).textContent).toMatch(/^fail/));
+    expect((screen.getByRole('button', { name: 'Start restore…' }) as HTMLButtonElement).disabled).toBe(true);
+    const calls = api.callsTo('restore.precheck').length;
+
+    originUp = false;
+    fireEvent.click(screen.getByRole('button', { name: 'Check again' }));
+    await waitFor(() => expect(api.callsTo('restore.precheck')).toHaveLength(calls + 1));
+    expect(api.callsTo('restore.precheck').at(-1)).toEqual(api.callsTo('restore.precheck').at(-2));
+    await waitFor(() => expect(within(list).getByRole('listitem', { name: 'The initial state server (machine 0) is not up' }).textContent).toMatch(/^pass/));
+    await waitFor(() => expect((screen.getByRole('button', { name: 'Start restore…' }) as HTMLButtonElement).disabled).toBe(false));
+  });
+
+  it('a pre-check that could not run offers Retry, which runs the same checks again', async () => {
+    const api = restoreApi();
+    api.failNext('restore.precheck', { code: 'timeout', message: 'juju-db on machine 1 did not answer within 8 s.' });
+    await inspected(api);
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('The pre-checks could not run');
+    expect(alert.textContent).toContain('juju-db on machine 1 did not answer within 8 s.');
+    const calls = api.callsTo('restore.precheck');
+    fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
+    await screen.findByRole('list', { name: 'Pre-check checklist' });
+    expect(api.callsTo('restore.precheck')).toHaveLength(calls.length + 1);
+    expect(api.callsTo('restore.precheck').at(-1)).toEqual(calls.at(-1));
+    expect(screen.queryByText('The pre-checks could not run')).toBeNull();
   });
 
   it('checks a named host for a real environment target', async () => {
