@@ -56,6 +56,33 @@ describe('app shell', () => {
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('Quorum could not switch to prod.');
     expect(alert.textContent).toContain('A backup is running on sandbox.');
+
+    // Once the backup is done, Retry asks for the same environment again.
+    fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
+    expect(api.calls.filter((c) => c.channel === 'environments.select').map((c) => c.request)).toEqual([{ id: 'juju:prod' }, { id: 'juju:prod' }]);
+    expect(screen.getByRole('combobox', { name: 'Environment' })).toHaveProperty('value', 'juju:prod');
+  });
+
+  it('an unusable environment offers Check again, which reads the environments again once the file is fixed', async () => {
+    const api = createFakeApi({ environments: [brokenJenv], selectedId: 'juju:broken' });
+    await renderWithStore(<App />, api);
+    const alert = screen.getByRole('alert');
+    expect(alert.textContent).toContain('or fix /home/op/.juju/environments/broken.jenv, then check again.');
+    const lists = api.calls.filter((c) => c.channel === 'environments.list').length;
+    fireEvent.click(within(alert).getByRole('button', { name: 'Check again' }));
+    await waitFor(() => expect(api.calls.filter((c) => c.channel === 'environments.list')).toHaveLength(lists + 1));
+  });
+
+  it('environments that could not be listed offer Retry', async () => {
+    const api = createFakeApi({ environments: [jujuEnvironment('prod')] });
+    api.failNext('environments.list', { code: 'environment-invalid', message: 'Cannot read /home/op/.juju/environments: permission denied. Fix its permissions.' });
+    await renderWithStore(<App />, api);
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('Quorum could not list the environments.');
+    fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
+    expect(within(screen.getByRole('combobox', { name: 'Environment' })).getAllByRole('option').map((o) => o.textContent)).toContain('prod (Juju)');
   });
 
   it('navigates between sections and marks the current one', async () => {
