@@ -429,6 +429,24 @@ describe('after the restore', () => {
     expect(store.getState().section).toBe('ha');
   });
 
+  it("Enable HA (3): when Juju's plan cannot be read, Retry asks for it again", async () => {
+    const api = restoreApi();
+    await started(api);
+    api.finish('op-restore-0001', 'succeeded', resultOf());
+    api.failNext('ha.preview', { code: 'juju-api-unreachable', message: "The Juju API on machine 0 closed the connection. Check that the state server is up, then try again." });
+    fireEvent.click(await screen.findByRole('button', { name: 'Enable HA (3)' }));
+    const dialog = screen.getByRole('dialog', { name: 'Enable HA (3)?' });
+    const alert = await within(dialog).findByRole('alert');
+    expect(alert.textContent).toContain("Juju's plan could not be read");
+    api.setHaPreview({ environmentId: 'sandbox', desired: 3, lines: ['maintaining machines: 0', 'adding machines: 3, 4'], noOp: false, changes: {}, before: [], after: [], error: null, advice: null, hazards: [] });
+    fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(within(dialog).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['maintaining machines: 0', 'adding machines: 3, 4']));
+    expect(api.callsTo('ha.preview')).toEqual([
+      { environmentId: 'sandbox', n: 3 },
+      { environmentId: 'sandbox', n: 3 },
+    ]);
+  });
+
   it('Create a new backup starts one and opens Backups', async () => {
     const api = restoreApi();
     const { store } = await started(api);

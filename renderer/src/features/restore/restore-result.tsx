@@ -82,7 +82,7 @@ function EnableHaDialog({ environmentId, onClose }: { environmentId: string; onC
       {preview === null && previewError === null ? (
         <p role="status">Reading Juju&apos;s plan…</p>
       ) : null}
-      {previewError !== null ? <ErrorMessage error={previewError} title="Juju's plan could not be read" /> : null}
+      {previewError !== null ? <ErrorMessage error={previewError} title="Juju's plan could not be read" onRetry={() => void previewHa({ environmentId, n: HA_COUNT })} /> : null}
       {preview !== null && refused === null ? (
         <ul aria-label="Juju's plan for HA">
           {preview.lines.map((line) => (
