@@ -75,7 +75,7 @@ describe('quorum backups restore', () => {
     expect(status.quorum.voting).toBe(3);
   });
 
-  let replacement: { id: string; address: string };
+  let replacement: { id: string; address: string; instanceId: string };
 
   it('--id with the origin down and two state servers still voting: the copy is fetched from one that answers, and the restore is refused until the environment name is typed', async () => {
     await sandbox.powerOff('0');
@@ -91,6 +91,25 @@ describe('quorum backups restore', () => {
     expect(r.stderr).toContain(`ok    The replacement state server answers: ${replacement.address} answers over SSH.`);
     expect(r.stderr).toMatch(/FAIL {2}No state server still has a vote: State server machines 1, 2 still have a vote\..*\(add --confirm-environment sandbox to go ahead\)/);
     expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(/^ERROR cannot restore: State server machines 1, 2 still have a vote\..*\(add --confirm-environment sandbox to go ahead\)$/);
+  });
+
+  it('--to the host the operator bootstrapped, confirmed: the others taken offline, the agent job installed, one voting state server at the new address', async () => {
+    const r = await quorum(['backups', 'restore', '--file', 'before.tar.gz', '--to', replacement.address, '--confirm-environment', 'sandbox']);
+    expect(r.stderr).not.toMatch(/^ERROR/m);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`restore from "${path.join(work, 'before.tar.gz')}" completed\n`);
+    expect(r.stderr).toContain(`  using the freshly bootstrapped host ${replacement.address} named by the operator`);
+    expect(r.stderr).toContain("  taking the remaining state servers 1, 2 offline, as Juju's restore does");
+    // The host was bootstrapped as another machine: it gets the backup machine's agent job, as 1.25 installs it.
+    expect(r.stderr).toContain('  $ write /etc/init/jujud-machine-0.conf');
+    expect(r.stderr).toContain('  installed upstart job jujud-machine-0: this host had none (the backup is from machine 0)');
+    // Machine 0 is now the instance the operator bootstrapped, as 1.25's restore records it.
+    expect(r.stderr).toContain(`  machine 0: instanceid ${replacement.instanceId}, address ${replacement.address}; removed state servers 1, 2`);
+    const status = await quorum(['status', '--format', 'json']);
+    const doc = JSON.parse(status.stdout) as { machines: Record<string, Record<string, string>>; quorum: { voting: number } };
+    const stateServers = Object.entries(doc.machines).filter(([, m]) => m['state-server-member-status'] !== undefined);
+    expect(stateServers.map(([id, m]) => [id, m['state-server-member-status'], m['dns-name']])).toEqual([['0', 'has-vote', replacement.address]]);
+    expect(doc.quorum.voting).toBe(1);
   });
 
   it('-b while another process runs the sandbox: says that process must make the replacement, before any check', async () => {

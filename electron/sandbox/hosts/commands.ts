@@ -55,8 +55,13 @@ export async function runCommand(cmd: RemoteCommand, ctx: CommandContext, io: Co
   switch (cmd.kind) {
     case 'read-file':
       return readFile(cmd.path, ctx.fs, io);
-    case 'write-file':
-      return writeFile(cmd.path, cmd.mode, ctx.fs, io);
+    case 'write-file': {
+      const code = await writeFile(cmd.path, cmd.mode, ctx.fs, io);
+      // upstart watches /etc/init: a new agent job file makes the job known (stopped until started).
+      const job = code === 0 ? upstartJobOf(cmd.path) : null;
+      if (job !== null) ctx.services.addAgent(job, false);
+      return code;
+    }
     case 'tar-out':
       return tarOut(cmd.paths, ctx.fs, io);
     case 'tar-in':
@@ -279,4 +284,9 @@ function formatDf(rows: string[][]): string {
     )
     .join('\n')
     .concat('\n');
+}
+
+/** The Juju agent job an `/etc/init/<job>.conf` path defines (`jujud-machine-N`, `jujud-unit-…`), else null. */
+export function upstartJobOf(remotePath: string): string | null {
+  return /^\/etc\/init\/(jujud-(?:machine-(?:0|[1-9][0-9]*)|unit-[a-z][a-z0-9-]*-(?:0|[1-9][0-9]*)))\.conf$/.exec(remotePath)?.[1] ?? null;
 }

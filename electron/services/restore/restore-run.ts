@@ -10,6 +10,8 @@ import { restoreVerdict, type RestoreVerdict } from '../../../shared/restore/ver
 import { parseAgentConf } from '../connection/agent-conf';
 import type { StateServerSession } from '../connection/state-server-session';
 import { rewriteAgentConfAddresses } from './agent-conf-rewrite';
+import { within } from './probes';
+import { isUnknownJob, machineAgentJob, machineAgentJobPath, machineAgentUpstartConf } from './agent-job';
 import { extractForRestore } from './extract';
 import { fixUpMachines, initiateReplicaSet, machinesToUpdate, openRestoredDb, setRestoreStatus, type AdminLogin, type MachineToUpdate, type RestoredDb, type RestoreStatus } from './restored-db';
 import type { RunState } from './run-state';
@@ -114,10 +116,11 @@ export async function runRestore(deps: RestoreRunDeps): Promise<RestoreOutcome> 
     if (!verdict.allowed) throw new QuorumError('invalid-input', verdict.jujuError ?? verdict.reason);
 
     // 2. re-bootstrapping environment
-    const fresh = await step('rebootstrap', async () => {
+    const bootstrapped = await step('rebootstrap', async () => {
       throwIfCancelled(signal, 'before re-bootstrapping');
       return deps.rebootstrap((line) => log(line), signal);
     });
+    const fresh = { ...bootstrapped };
     state.target(fresh.address);
     replacement = fresh.address;
 
@@ -136,6 +139,16 @@ export async function runRestore(deps: RestoreRunDeps): Promise<RestoreOutcome> 
       const probe = parseRestoreProbe(await run('restore-probe /var/lib/juju', { kind: 'restore-probe', dataDir: '/var/lib/juju' }));
       log(`Juju tools ${probe.tools.map((t) => t.version ?? '?').join(', ') || 'none'}; ${probe.mongorestore ? `${probe.mongorestore.path} (${probe.mongorestore.version})` : 'no mongorestore'}`);
       if (!probe.mongorestore) throw new QuorumError('invalid-input', `${fresh.address} has no mongorestore (/usr/lib/juju/bin/mongorestore or on PATH).`);
+      if (fresh.instanceId === null) {
+        // A host the operator bootstrapped: its own juju-db (wiped below) knows its instance, as bootstrap recorded it for machine 0.
+        const found = await bootstrappedInstanceId(target);
+        if (found.instanceId !== null) {
+          fresh.instanceId = found.instanceId;
+          log(`the bootstrapped instance is ${found.instanceId} (instanceData of machine 0 in its juju-db)`);
+        } else {
+          log(`the bootstrapped instance's id could not be read (${found.why}): machine ${machineId} keeps the backup's instance id; correct it before Juju's provisioner acts on it`, 'warning');
+        }
+      }
     });
 
     // 4. restoring bootstrap machine
@@ -233,7 +246,16 @@ export async function runRestore(deps: RestoreRunDeps): Promise<RestoreOutcome> 
 
     // 7. restored bootstrap machine
     await step('restored-bootstrap', async () => {
-      await run(`service jujud-machine-${machineId} start`, { kind: 'service', service: `jujud-machine-${machineId}` as ServiceName, action: 'start' });
+      const agentJob = machineAgentJob(machineId) as ServiceName;
+      // 1.25 installs the backup machine's agent job when it is not 0: a fresh bootstrap only has jujud-machine-0.
+      const missing = await target!
+        .run({ kind: 'service', service: agentJob, action: 'status' })
+        .then(() => false, (error: unknown) => isUnknownJob(error instanceof Error ? error.message : String(error)));
+      if (missing) {
+        await run(`write ${machineAgentJobPath(machineId)}`, { kind: 'write-file', path: machineAgentJobPath(machineId), mode: 0o644 }, { stdin: machineAgentUpstartConf(machineId) });
+        log(`installed upstart job ${agentJob}: this host had none (the backup is from machine ${machineId})`);
+      }
+      await run(`service ${agentJob} start`, { kind: 'service', service: agentJob, action: 'start' });
     });
 
     // 8. opening state
@@ -295,5 +317,20 @@ async function markFailed(deps: RestoreRunDeps, db: RestoredDb | null, target: S
     state.status('FAILED');
   } catch (error) {
     state.log(state.run.steps.find((s) => s.state === 'failed')?.id ?? 'update-bootstrap', `could not record FAILED in juju.restoreInfo: ${deps.secrets.redact(message(error))}`, 'warning');
+  }
+}
+
+/** The instance id a fresh bootstrap recorded for machine 0 in its own juju-db (`juju.instanceData`), read before the wipe; bounded. */
+export async function bootstrappedInstanceId(session: StateServerSession): Promise<{ instanceId: string | null; why: string }> {
+  try {
+    const doc = await within(
+      session.withMongo((c) => c.find({ db: 'juju', collection: 'instanceData' }, { machineid: '0' }).toArray()),
+      10_000,
+      `juju-db on ${session.address}`,
+    );
+    const id = doc[0]?.instanceid;
+    return typeof id === 'string' && id !== '' ? { instanceId: id, why: '' } : { instanceId: null, why: 'no instanceData for machine 0' };
+  } catch (error) {
+    return { instanceId: null, why: message(error) };
   }
 }

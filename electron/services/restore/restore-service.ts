@@ -286,6 +286,7 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
     const dir = path.join(workRoot, state.run.operationId);
     await mkdir(workRoot, { recursive: true, mode: 0o700 });
     const manager = newManager();
+    const targetManager = newManager();
     let copy: string | null = null;
     let succeeded = false;
     let offline: OfflineServer[] = [];
@@ -318,7 +319,9 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
           await takeRemainingOffline(say);
           if (target.kind === 'host') {
             say(`using the freshly bootstrapped host ${target.address} named by the operator`);
-            return { address: target.address, instanceId: null };
+            // The sandbox knows its instances as a cloud would; elsewhere the host's own juju-db is asked (restore-run).
+            const known = sandbox ? (await sandbox.describe()).machines.find((m) => m.address === target.address)?.instanceId : undefined;
+            return { address: target.address, instanceId: known ?? null };
           }
           if (!sandbox) throw new QuorumError('invalid-input', 'This environment is not a sandbox: name the freshly bootstrapped host to restore onto.');
           const id = state.run.machineId;
@@ -337,10 +340,12 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
           machineTarget = { ...targetForSandbox(await sandbox.describe()), environmentId: place.environmentId };
           return { address: added.address, instanceId: added.instanceId };
         },
+        // The replacement on a connection of its own: the manager keeps one target open, and the
+        // machines' sessions (another target) would close the replacement's, and its juju-db tunnel with it.
         targetSession: async (address) => {
           const t: ConnectionTarget =
             target.kind === 'host' ? namedHostTarget(place.target, address, target.sshPort) : machineTarget;
-          return manager.open(t).stateServer(address);
+          return targetManager.open(t).stateServer(address);
         },
         machineSession: async (address) => manager.open(machineTarget).stateServer(address),
       });
@@ -364,6 +369,7 @@ export function createRestoreService(options: RestoreServiceOptions): RestoreSer
       throw error;
     } finally {
       await closeManager(manager);
+      await closeManager(targetManager);
       await rm(dir, { recursive: true, force: true });
       if (copy && (succeeded || !('localPath' in archive))) await forgetCopy(copy);
     }

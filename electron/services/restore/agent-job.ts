@@ -1,0 +1,48 @@
+/**
+ * Juju 1.25's upstart job for a machine agent, as its `service/upstart`
+ * renderer writes it (Desc `juju agent for machine-N`, `limit nofile 20000
+ * 20000`, the log file protected, `jujud machine` from the machine's tools
+ * symlink). The 1.25 restore installs it when the backup came from a
+ * machine other than 0 (reference §2.2, server side, step 7): a freshly
+ * bootstrapped replacement only has `jujud-machine-0`.
+ */
+
+export function machineAgentJob(machineId: string): string {
+  return `jujud-machine-${machineId}`;
+}
+
+export function machineAgentJobPath(machineId: string): string {
+  return `/etc/init/${machineAgentJob(machineId)}.conf`;
+}
+
+export function machineAgentUpstartConf(machineId: string): string {
+  if (!/^(0|[1-9][0-9]*)$/.test(machineId)) throw new RangeError(`not a machine id: ${machineId}`);
+  const log = `/var/log/juju/machine-${machineId}.log`;
+  return [
+    `description "juju agent for machine-${machineId}"`,
+    'author "Juju Team <juju@lists.ubuntu.com>"',
+    'start on runlevel [2345]',
+    'stop on runlevel [!2345]',
+    'respawn',
+    'normal exit 0',
+    '',
+    'limit nofile 20000 20000',
+    '',
+    'script',
+    '',
+    '',
+    '  # Ensure log files are properly protected',
+    `  touch ${log}`,
+    `  chown syslog:syslog ${log}`,
+    `  chmod 0600 ${log}`,
+    '',
+    `  exec '/var/lib/juju/tools/machine-${machineId}/jujud' machine --data-dir '/var/lib/juju' --machine-id ${machineId} --debug >> ${log} 2>&1`,
+    'end script',
+    '',
+  ].join('\n');
+}
+
+/** upstart's and `service`'s words for a job that does not exist. */
+export function isUnknownJob(message: string): boolean {
+  return /unrecognized service|Unknown job/i.test(message);
+}
