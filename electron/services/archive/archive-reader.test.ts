@@ -103,6 +103,8 @@ describe('inspectArchive', () => {
     ['not gzip', async () => writeFile(path.join(dir, 'x.tar.gz'), 'just some text, not gzip'), /not a gzip file/],
     ['empty', async () => writeFile(path.join(dir, 'x.tar.gz'), ''), /empty/],
     ['gzip but not tar', async () => writeFile(path.join(dir, 'x.tar.gz'), zlib.gzipSync(crypto.randomBytes(5000))), /not a valid tar/],
+    // A first block whose checksum field is filled in but wrong: node-tar reports a checksum failure (random data does, now and then).
+    ['gzip of a bad first header', async () => writeFile(path.join(dir, 'x.tar.gz'), zlib.gzipSync(badChecksumBlock())), /not a valid tar/],
     ['foreign tar', async () => writeFile(path.join(dir, 'x.tar.gz'), zlib.gzipSync(rawTar([{ path: 'photos/cat.jpg', data: 'meow' }]))), /no juju-backup\/metadata\.json/],
     ['bad metadata.json', async () => writeFile(path.join(dir, 'x.tar.gz'), zlib.gzipSync(rawTar([{ path: 'juju-backup/metadata.json', data: '{not json' }]))), /metadata\.json is unreadable/],
   ])('reports %s as archive-invalid with the reason', async (_name, make, reason) => {
@@ -191,3 +193,16 @@ describe('extractArchive', () => {
     await expect(extractArchive(file, target)).rejects.toMatchObject({ code: 'conflict' });
   });
 });
+
+/** One 512-byte tar header with a name, ustar magic and a checksum that does not match it, then end-of-archive blocks. */
+function badChecksumBlock(): Buffer {
+  const block = Buffer.alloc(512);
+  block.write('notes.txt', 0);
+  block.write('0000644\0', 100);
+  block.write('00000000000\0', 124);
+  block.write('0000001\0', 148);
+  block.write('0', 156);
+  block.write('ustar\0', 257);
+  block.write('00', 263);
+  return Buffer.concat([block, Buffer.alloc(1024)]);
+}

@@ -304,7 +304,9 @@ export async function scanArchive(file: string, options: ScanOptions = {}): Prom
     await Promise.all(innerDone);
   } catch (error) {
     options.signal?.throwIfAborted();
-    const reason = error instanceof TrailingGarbage ? 'there is data after the end of the gzip stream that is not gzip (trailing garbage)' : describeReadFailure(error);
+    let reason = error instanceof TrailingGarbage ? 'there is data after the end of the gzip stream that is not gzip (trailing garbage)' : describeReadFailure(error);
+    // A bad header checksum before any entry: the gzip holds no tar at all, not a damaged one.
+    if (entryCount === 0 && reason.startsWith('a tar header is damaged')) reason = 'the contents are not a valid tar archive';
     throw invalidArchive(name, reason, error);
   }
   options.signal?.throwIfAborted();
