@@ -16,15 +16,21 @@ function scheduleApi(initial: ScheduleState = EMPTY) {
   const base: FakeApi = createFakeApi();
   const calls: { channel: RequestChannel; request: unknown }[] = [];
   let state = initial;
-  const api: QuorumApi & { calls: typeof calls; base: FakeApi } = {
+  let getFailures = 0;
+  const api: QuorumApi & { calls: typeof calls; base: FakeApi; failGets(n: number): void } = {
     calls,
     base,
+    failGets: (n) => (getFailures = n),
     on: base.on.bind(base),
     async invoke(channel, request) {
       calls.push({ channel, request });
       const r = request as Record<string, unknown>;
       switch (channel) {
         case 'schedule.get':
+          if (getFailures > 0) {
+            getFailures--;
+            return { ok: false, error: { code: 'internal', message: 'QUORUM_HOME/schedules.json could not be read: permission denied. Fix its permissions, then retry.' } } as never;
+          }
           return { ok: true, value: state } as never;
         case 'schedule.set':
           state = { ...state, settings: r.settings as ScheduleState['settings'], nextRun: NEXT };
@@ -48,6 +54,19 @@ function scheduleApi(initial: ScheduleState = EMPTY) {
 const panel = () => screen.getByRole('region', { name: 'Schedule' });
 
 describe('schedule panel', () => {
+  it('a schedule that could not be read: the reason alone (not "Reading…" beside it) and a Retry that reads it again', async () => {
+    const api = scheduleApi();
+    api.failGets(1);
+    await renderWithStore(<SchedulePanel environmentId="sandbox" />, api as unknown as FakeApi);
+    const alert = await within(panel()).findByRole('alert');
+    expect(alert.textContent).toContain('schedules.json could not be read');
+    expect(within(panel()).queryByText('Reading the schedule…')).toBeNull();
+    fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
+    expect(await screen.findByText('No scheduled backups for this environment.')).toBeTruthy();
+    expect(within(panel()).queryByRole('alert')).toBeNull();
+    expect(api.calls.filter((c) => c.channel === 'schedule.get')).toHaveLength(2);
+  });
+
   it('saves every N hours with retention and shows the next run', async () => {
     const api = scheduleApi();
     await renderWithStore(<SchedulePanel environmentId="sandbox" />, api as unknown as FakeApi);

@@ -92,9 +92,12 @@ export function SchedulePanel({ environmentId }: { environmentId: string }) {
           </button>
         </div>
       ) : null}
-      {error !== null ? <ErrorMessage error={error} title="Scheduled backups" /> : null}
+      {error !== null ? (
+        // Until the schedule is read there is nothing else to press: Retry reads it again. Later errors (save, turn off) have their own buttons.
+        <ErrorMessage error={error} title="Scheduled backups" {...(loaded ? {} : { onRetry: () => void load(environmentId) })} />
+      ) : null}
       <div className="schedule-status" role="status" aria-label="Schedule status">
-        {!loaded ? <p>Reading the schedule…</p> : null}
+        {!loaded && error === null ? <p>Reading the schedule…</p> : null}
         {loaded && settings === null ? <p>No scheduled backups for this environment.</p> : null}
         {settings !== null ? <p>{describeSchedule(settings)}</p> : null}
         {state?.running ? <p>Running now…</p> : null}
