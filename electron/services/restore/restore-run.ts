@@ -11,7 +11,8 @@ import { parseAgentConf } from '../connection/agent-conf';
 import type { StateServerSession } from '../connection/state-server-session';
 import { rewriteAgentConfAddresses } from './agent-conf-rewrite';
 import { within } from './probes';
-import { isUnknownJob, machineAgentJob, machineAgentJobPath, machineAgentUpstartConf } from './agent-job';
+import { machineAgentJob } from './agent-job';
+import { installAgentJob, probeAgentJob } from './agent-job-install';
 import { extractForRestore } from './extract';
 import { fixUpMachines, initiateReplicaSet, machinesToUpdate, openRestoredDb, setRestoreStatus, type AdminLogin, type MachineToUpdate, type RestoredDb, type RestoreStatus } from './restored-db';
 import type { RunState } from './run-state';
@@ -201,9 +202,8 @@ export async function runRestore(deps: RestoreRunDeps): Promise<RestoreOutcome> 
 
     // 6. updating bootstrap machine
     const fix = await step('update-bootstrap', async () => {
-      const agentJob = `jujud-machine-${machineId}` as ServiceName;
-      const status = await run(`service ${agentJob} status`, { kind: 'service', service: agentJob, action: 'status' }).catch(() => '');
-      if (parseServiceRunning(status)) await run(`service ${agentJob} stop`, { kind: 'service', service: agentJob, action: 'stop' });
+      const agent = await probeAgentJob(run, machineId, fresh.address, (line) => log(line));
+      if (agent.running) await run(`service ${agent.job} stop`, { kind: 'service', service: agent.job, action: 'stop' });
       const dbStatus = await run('service juju-db status', { kind: 'service', service: 'juju-db', action: 'status' }).catch(() => '');
       if (parseServiceRunning(dbStatus)) await run('service juju-db stop', { kind: 'service', service: 'juju-db', action: 'stop' });
       throwIfCancelled(signal, 'before the point of no return');
@@ -222,6 +222,8 @@ export async function runRestore(deps: RestoreRunDeps): Promise<RestoreOutcome> 
       await run(`write ${confPath}.old`, { kind: 'write-file', path: `${confPath}.old`, mode: 0o600 }, { stdin: before });
       await run(`write ${confPath}`, { kind: 'write-file', path: confPath, mode: 0o600 }, { stdin: rewritten.text });
       for (const [k, c] of Object.entries(rewritten.changed)) if (c) log(`${k}: ${c.from} → ${c.to}`);
+      // Juju 1.25 step 7: the backup machine's agent job, when the host lacks it (a fresh bootstrap only has its own).
+      if (agent.missing) await installAgentJob(run, machineId, (line) => log(line));
       const restoreLog = await run(`mongorestore ${verdict.mongorestoreArgs.join(' ')} ${remoteStaging}/juju-backup/dump`, {
         kind: 'mongorestore',
         dbpath: '/var/lib/juju/db',
@@ -247,14 +249,6 @@ export async function runRestore(deps: RestoreRunDeps): Promise<RestoreOutcome> 
     // 7. restored bootstrap machine
     await step('restored-bootstrap', async () => {
       const agentJob = machineAgentJob(machineId) as ServiceName;
-      // 1.25 installs the backup machine's agent job when it is not 0: a fresh bootstrap only has jujud-machine-0.
-      const missing = await target!
-        .run({ kind: 'service', service: agentJob, action: 'status' })
-        .then(() => false, (error: unknown) => isUnknownJob(error instanceof Error ? error.message : String(error)));
-      if (missing) {
-        await run(`write ${machineAgentJobPath(machineId)}`, { kind: 'write-file', path: machineAgentJobPath(machineId), mode: 0o644 }, { stdin: machineAgentUpstartConf(machineId) });
-        log(`installed upstart job ${agentJob}: this host had none (the backup is from machine ${machineId})`);
-      }
       await run(`service ${agentJob} start`, { kind: 'service', service: agentJob, action: 'start' });
     });
 
