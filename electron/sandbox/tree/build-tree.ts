@@ -11,6 +11,7 @@ import {
 } from '../model';
 import { machineAgentConf, unitAgentConf, type EnvironmentSecrets } from './agent-conf';
 import { downloadedTools, jujudBinary, machineLogLines, unitLogLines } from './filler';
+import { renderUpstartJob } from '../../../shared/juju/upstart-job';
 
 /**
  * Writes one machine's filesystem tree with Juju 1.25's layout (the files
@@ -54,30 +55,6 @@ export function unitsOn(env: EnvironmentRecord, machineId: string): UnitRecord[]
   return env.services.flatMap((s) => s.units.filter((u) => u.machineId === machineId));
 }
 
-function upstartJob(description: string, exec: string, logName?: string): string {
-  const logSetup = logName
-    ? `
-  # Ensure log files are properly protected
-  touch /var/log/juju/${logName}.log
-  chown syslog:syslog /var/log/juju/${logName}.log
-  chmod 0600 /var/log/juju/${logName}.log
-`
-    : '';
-  return `description "${description}"
-author "Juju Team <juju@lists.ubuntu.com>"
-start on runlevel [2345]
-stop on runlevel [!2345]
-respawn
-normal exit 0
-
-limit nofile 20000 20000
-
-script
-${logSetup}
-  exec ${exec}
-end script
-`;
-}
 
 const MONGOD_ARGS =
   '/usr/lib/juju/bin/mongod --auth --dbpath /var/lib/juju/db --sslOnNormalPorts --sslPEMKeyFile /var/lib/juju/server.pem ' +
@@ -157,14 +134,14 @@ export async function buildMachineTree(root: string, env: EnvironmentRecord, mac
   // Service definitions (1.25's service package) and trusty's upstart jobs.
   const jujudExec = `/var/lib/juju/tools/${tag}/jujud machine --data-dir '/var/lib/juju' --machine-id ${machine.id} --debug`;
   await w.file(`/var/lib/juju/init/jujud-${tag}/exec-start.sh`, `#!/usr/bin/env bash\n\n${jujudExec}\n`, 0o755);
-  await w.file(`/etc/init/jujud-${tag}.conf`, upstartJob(`juju agent for ${tag}`, jujudExec, tag));
+  await w.file(`/etc/init/jujud-${tag}.conf`, renderUpstartJob(`juju agent for ${tag}`, jujudExec, tag));
   if (server) {
     await w.file('/var/lib/juju/server.pem', `${keys.serverCertPem.trim()}\n${keys.serverKeyPem.trim()}\n`, 0o600);
     await w.file('/var/lib/juju/shared-secret', env.sharedSecret, 0o600);
     await w.file('/var/lib/juju/system-identity', keys.systemIdentity, 0o600);
     await w.dir('/var/lib/juju/db', 0o700);
     await w.file('/var/lib/juju/init/juju-db/exec-start.sh', `#!/usr/bin/env bash\n\n${MONGOD_ARGS}\n`, 0o755);
-    await w.file('/etc/init/juju-db.conf', upstartJob('juju state database', MONGOD_ARGS));
+    await w.file('/etc/init/juju-db.conf', renderUpstartJob('juju state database', MONGOD_ARGS));
   }
 
   await w.file('/etc/rsyslog.d/25-juju.conf', rsyslogConf(machine, env));
@@ -203,6 +180,6 @@ async function buildUnitAgent(w: TreeWriter, env: EnvironmentRecord, unit: UnitR
   }
   const jujud = `/var/lib/juju/tools/${tag}/jujud unit --data-dir '/var/lib/juju' --unit-name ${unit.name} --debug`;
   await w.file(`/var/lib/juju/init/jujud-${tag}/exec-start.sh`, `#!/usr/bin/env bash\n\n${jujud}\n`, 0o755);
-  await w.file(`/etc/init/jujud-${tag}.conf`, upstartJob(`juju unit agent for ${unit.name}`, jujud, tag));
+  await w.file(`/etc/init/jujud-${tag}.conf`, renderUpstartJob(`juju unit agent for ${unit.name}`, jujud, tag));
   await w.file(`/var/log/juju/${tag}.log`, `${unitLogLines(unit.name, env.createdAt).join('\n')}\n`, 0o600);
 }

@@ -1,3 +1,5 @@
+import { renderUpstartJob } from '../../../shared/juju/upstart-job';
+
 /**
  * Juju 1.25's upstart job for a machine agent, as its `service/upstart`
  * renderer writes it (Desc `juju agent for machine-N`, `limit nofile 20000
@@ -17,29 +19,8 @@ export function machineAgentJobPath(machineId: string): string {
 
 export function machineAgentUpstartConf(machineId: string): string {
   if (!/^(0|[1-9][0-9]*)$/.test(machineId)) throw new RangeError(`not a machine id: ${machineId}`);
-  const log = `/var/log/juju/machine-${machineId}.log`;
-  return [
-    `description "juju agent for machine-${machineId}"`,
-    'author "Juju Team <juju@lists.ubuntu.com>"',
-    'start on runlevel [2345]',
-    'stop on runlevel [!2345]',
-    'respawn',
-    'normal exit 0',
-    '',
-    'limit nofile 20000 20000',
-    '',
-    'script',
-    '',
-    '',
-    '  # Ensure log files are properly protected',
-    `  touch ${log}`,
-    `  chown syslog:syslog ${log}`,
-    `  chmod 0600 ${log}`,
-    '',
-    `  exec '/var/lib/juju/tools/machine-${machineId}/jujud' machine --data-dir '/var/lib/juju' --machine-id ${machineId} --debug >> ${log} 2>&1`,
-    'end script',
-    '',
-  ].join('\n');
+  const tag = `machine-${machineId}`;
+  return renderUpstartJob(`juju agent for ${tag}`, `'/var/lib/juju/tools/${tag}/jujud' machine --data-dir '/var/lib/juju' --machine-id ${machineId} --debug`, tag);
 }
 
 /** upstart's and `service`'s words for a job that does not exist. */

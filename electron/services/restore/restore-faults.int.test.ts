@@ -7,11 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateBackupResult } from '../../../shared/ipc/channels/backups';
 import type { RestoreRun } from '../../../shared/ipc/channels/restore';
 import { SecretRegistry } from '../../../shared/redact';
-import { targetForSandbox } from '../environments/targets';
-import { createMemoryLogger } from '../log';
 import { startBackupsHarness, type BackupsHarness } from '../backups/testing/backups-harness';
-import { createRestoreService, type RestoreService } from './restore-service';
-import { finishedRestore, machineSession as sessionOf } from './testing/restore-harness';
+import type { RestoreService } from './restore-service';
+import { finishedRestore, machineSession as sessionOf, sandboxRestoreService } from './testing/restore-harness';
 
 /**
  * Restore faults against the sandbox (Deliver 9), through the restore
@@ -33,20 +31,11 @@ const listeners = new Set<(run: RestoreRun) => void>();
 
 beforeAll(async () => {
   h = await startBackupsHarness({ tmpPrefix: 'quorum-restore-faults-', readiness: { timeoutMs: 3_000, pollMs: 300 }, progressIntervalMs: 10, onPhase: () => undefined });
-  restore = createRestoreService({
-    home: h.home,
-    operations: h.operations,
-    secrets,
-    log: createMemoryLogger(secrets),
-    place: async () => {
-      const d = h.sandbox.describe();
-      return { environmentId: ENV, name: d.environment.name, uuid: d.environment.uuid, target: targetForSandbox(d), sandbox: h.sandbox };
-    },
+  restore = sandboxRestoreService(h, secrets, {
     emitProgress: (run) => {
       runs.push(run);
       for (const l of listeners) l(run);
     },
-    jujuDbTimeoutMs: 30_000,
   });
   const { operationId } = await h.service.create(ENV, { notes: 'restore faults', keepLocal: true });
   const done = await h.operations.whenFinished(operationId);

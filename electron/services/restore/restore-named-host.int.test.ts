@@ -3,10 +3,8 @@ import type { CreateBackupResult } from '../../../shared/ipc/channels/backups';
 import { SecretRegistry } from '../../../shared/redact';
 import type { SandboxMachineDescription } from '../../sandbox/types';
 import { startBackupsHarness, type BackupsHarness } from '../backups/testing/backups-harness';
-import { targetForSandbox } from '../environments/targets';
-import { createMemoryLogger } from '../log';
-import { createRestoreService, type RestoreService } from './restore-service';
-import { finishedRestore, machineSession } from './testing/restore-harness';
+import type { RestoreService } from './restore-service';
+import { finishedRestore, machineSession, sandboxRestoreService } from './testing/restore-harness';
 
 /**
  * Restore onto a host the operator bootstrapped (Juju 1.25 server side,
@@ -27,18 +25,7 @@ const secrets = new SecretRegistry();
 
 beforeAll(async () => {
   h = await startBackupsHarness({ tmpPrefix: 'quorum-restore-host-', readiness: { timeoutMs: 3_000, pollMs: 300 }, progressIntervalMs: 10, onPhase: () => undefined });
-  restore = createRestoreService({
-    home: h.home,
-    operations: h.operations,
-    secrets,
-    log: createMemoryLogger(secrets),
-    place: async () => {
-      const d = h.sandbox.describe();
-      return { environmentId: ENV, name: d.environment.name, uuid: d.environment.uuid, target: targetForSandbox(d), sandbox: h.sandbox };
-    },
-    emitProgress: () => undefined,
-    jujuDbTimeoutMs: 30_000,
-  });
+  restore = sandboxRestoreService(h, secrets);
   const { operationId } = await h.service.create(ENV, { notes: 'named host', keepLocal: true });
   const done = await h.operations.whenFinished(operationId);
   expect(done.state, done.error?.message).toBe('succeeded');

@@ -7,8 +7,8 @@ import { SecretRegistry } from '../../../shared/redact';
 import { startSandbox } from '../../sandbox/sandbox';
 import { startBackupsHarness, type BackupsHarness } from '../backups/testing/backups-harness';
 import { targetForSandbox } from '../environments/targets';
-import { createMemoryLogger } from '../log';
-import { createRestoreService, type RestoreService } from './restore-service';
+import type { RestoreService } from './restore-service';
+import { sandboxRestoreService } from './testing/restore-harness';
 
 /**
  * Rehearsal: an archive of one sandbox restored into a throwaway sandbox
@@ -27,11 +27,7 @@ let stopped = 0;
 
 beforeAll(async () => {
   h = await startBackupsHarness({ tmpPrefix: 'quorum-rehearsal-', readiness: { timeoutMs: 3_000, pollMs: 300 }, progressIntervalMs: 10, onPhase: () => undefined });
-  restore = createRestoreService({
-    home: h.home,
-    operations: h.operations,
-    secrets,
-    log: createMemoryLogger(secrets),
+  restore = sandboxRestoreService(h, secrets, {
     place: async () => {
       throw new Error('a rehearsal never touches the real environment');
     },
@@ -52,7 +48,6 @@ beforeAll(async () => {
         },
       };
     },
-    jujuDbTimeoutMs: 30_000,
   });
   const { operationId } = await h.service.create('sandbox', { notes: 'rehearsal', keepLocal: true });
   const done = await h.operations.whenFinished(operationId);

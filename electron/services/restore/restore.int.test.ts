@@ -5,12 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateBackupResult } from '../../../shared/ipc/channels/backups';
 import type { RestoreInspectResult, RestoreRun } from '../../../shared/ipc/channels/restore';
 import { SecretRegistry } from '../../../shared/redact';
-import { targetForSandbox } from '../environments/targets';
-import { createMemoryLogger } from '../log';
 import { startBackupsHarness, type BackupsHarness } from '../backups/testing/backups-harness';
 import { BACKUPS_DB, METADATA_COLLECTION } from '../backups/server-store';
-import { createRestoreService, type RestoreService } from './restore-service';
-import { finishedRestore, machineSession as sessionOf } from './testing/restore-harness';
+import type { RestoreService } from './restore-service';
+import { finishedRestore, machineSession as sessionOf, sandboxRestoreService } from './testing/restore-harness';
 
 /**
  * Restore end to end against the sandbox: back it up with the backups
@@ -32,18 +30,7 @@ const secrets = new SecretRegistry();
 
 beforeAll(async () => {
   h = await startBackupsHarness({ tmpPrefix: 'quorum-restore-', readiness: { timeoutMs: 3_000, pollMs: 300 }, progressIntervalMs: 10, onPhase: (p) => phases.push(p) });
-  restore = createRestoreService({
-    home: h.home,
-    operations: h.operations,
-    secrets,
-    log: createMemoryLogger(secrets),
-    place: async () => {
-      const d = h.sandbox.describe();
-      return { environmentId: ENV, name: d.environment.name, uuid: d.environment.uuid, target: targetForSandbox(d), sandbox: h.sandbox };
-    },
-    emitProgress: (run) => runs.push(run),
-    jujuDbTimeoutMs: 30_000,
-  });
+  restore = sandboxRestoreService(h, secrets, { emitProgress: (run) => runs.push(run) });
   const client = await (await h.manager.open(h.target).stateServer(h.target.stateServers[0]!.address)).mongo();
   await client.insert({ db: 'juju', collection: 'quorumMarker' }, [{ _id: 'before-backup', note: 'written before the backup' }]);
   const { operationId } = await h.service.create(ENV, { notes: 'restore test', keepLocal: true });

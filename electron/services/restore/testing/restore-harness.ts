@@ -5,7 +5,7 @@ import { ConnectionManager } from '../../connection/connection-manager';
 import type { StateServerSession } from '../../connection/state-server-session';
 import { targetForSandbox } from '../../environments/targets';
 import { createMemoryLogger } from '../../log';
-import type { RestoreService } from '../restore-service';
+import { createRestoreService, type RestoreService, type RestoreServiceOptions } from '../restore-service';
 
 /** Helpers the restore integration tests share. */
 
@@ -30,4 +30,25 @@ export async function machineSession(h: BackupsHarness, secrets: SecretRegistry,
   const m = new ConnectionManager({ quorumHome: h.home, secrets, logger: createMemoryLogger(secrets) });
   const address = d.machines.find((x) => x.id === id)!.address;
   return { session: await m.open(targetForSandbox(d)).stateServer(address), close: () => m.close() };
+}
+
+/**
+ * The restore service over the harness's sandbox, as `register-restore.ts`
+ * wires it for the sandbox environment; `overrides` replace any option
+ * (progress, the throwaway sandbox of a rehearsal, the place itself).
+ */
+export function sandboxRestoreService(h: BackupsHarness, secrets: SecretRegistry, overrides: Partial<RestoreServiceOptions> = {}): RestoreService {
+  return createRestoreService({
+    home: h.home,
+    operations: h.operations,
+    secrets,
+    log: createMemoryLogger(secrets),
+    place: async () => {
+      const d = h.sandbox.describe();
+      return { environmentId: 'sandbox', name: d.environment.name, uuid: d.environment.uuid, target: targetForSandbox(d), sandbox: h.sandbox };
+    },
+    emitProgress: () => undefined,
+    jujuDbTimeoutMs: 30_000,
+    ...overrides,
+  });
 }
