@@ -1,4 +1,5 @@
 import type { SerializedError } from '../../../shared/errors';
+import { RetryButton } from './retry-button';
 
 /**
  * An operator-facing error: the message already says what happened and what
@@ -6,19 +7,21 @@ import type { SerializedError } from '../../../shared/errors';
  * own wording, when the error carries it (`details.raw`, already redacted in
  * main), sits behind a "Details" disclosure. An error that tells the
  * operator to retry gets a Retry button when the caller can retry
- * (`onRetry`). `role="alert"` makes screen readers announce it when it
- * appears.
+ * (`onRetry`, named `retryLabel`; see `RetryButton`). `role="alert"` makes
+ * screen readers announce it when it appears.
  */
 export function ErrorMessage({
   error,
   title,
   onRetry,
   retrying = false,
+  retryLabel,
 }: {
   error: SerializedError;
   title?: string;
   onRetry?: () => void;
   retrying?: boolean;
+  retryLabel?: string;
 }) {
   const raw = error.details?.raw;
   return (
@@ -31,11 +34,7 @@ export function ErrorMessage({
           <pre>{raw}</pre>
         </details>
       ) : null}
-      {onRetry === undefined ? null : (
-        <button type="button" className="button" onClick={onRetry} disabled={retrying}>
-          {retrying ? 'Retrying…' : 'Retry'}
-        </button>
-      )}
+      {onRetry === undefined ? null : <RetryButton onRetry={onRetry} retrying={retrying} label={retryLabel} />}
     </div>
   );
 }

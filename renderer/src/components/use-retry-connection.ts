@@ -1,5 +1,5 @@
-import { useState } from 'react';
 import { useAppStore } from '../store/store-context';
+import { useRetry } from './retry-button';
 
 /**
  * The Retry beside a connection error of the selected environment
@@ -11,13 +11,6 @@ import { useAppStore } from '../store/store-context';
 export function useRetryConnection(): { onRetry?: () => void; retrying?: boolean } {
   const environmentId = useAppStore((s) => s.environments.selectedId);
   const retryConnection = useAppStore((s) => s.retryConnection);
-  const [retrying, setRetrying] = useState(false);
-  if (environmentId === null) return {};
-  return {
-    retrying,
-    onRetry: () => {
-      setRetrying(true);
-      void retryConnection(environmentId).finally(() => setRetrying(false));
-    },
-  };
+  const retry = useRetry(() => (environmentId === null ? Promise.resolve() : retryConnection(environmentId)));
+  return environmentId === null ? {} : retry;
 }

@@ -2,6 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { ErrorMessage } from '../../components/error-message';
 import { ModalDialog } from '../../components/modal-dialog';
+import { RetryButton } from '../../components/retry-button';
 import { useAppStore } from '../../store/store-context';
 import { BackupsTable } from './backups-table';
 import { CreateBackupPanel } from './create-backup-panel';
@@ -95,9 +96,7 @@ function BackupList({ environmentId }: { environmentId: string }) {
       {state.serverError !== null && state.serverError.message === planError ? (
         <div className="notice" role="status">
           <p>The state server&apos;s list is unavailable for the same reason as above; local archives are shown.</p>
-          <button type="button" className="button" onClick={reload}>
-            Retry
-          </button>
+          <RetryButton onRetry={reload} retrying={state.status === 'loading'} />
         </div>
       ) : state.serverError !== null ? (
         <ErrorMessage error={state.serverError} title="The state server's list is unavailable; local archives are shown" onRetry={reload} retrying={state.status === 'loading'} />

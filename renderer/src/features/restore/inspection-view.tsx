@@ -1,6 +1,7 @@
 import type { RestoreInspectResult } from '../../../../shared/ipc/channels/restore';
 import { useAppStore } from '../../store/store-context';
 import { ErrorMessage } from '../../components/error-message';
+import { useRetry } from '../../components/retry-button';
 import { InspectionContents } from './inspection-contents';
 import { formatBytes, formatUtc } from './format';
 
@@ -15,13 +16,17 @@ export function InspectionView() {
   const inspection = useAppStore((s) => s.restore.inspection);
   const error = useAppStore((s) => s.restore.inspectError);
   const operation = useAppStore((s) => (s.restore.inspectOperationId === null ? undefined : s.operations.byId[s.restore.inspectOperationId]));
+  const retry = useRetry(useAppStore((s) => s.retryRestoreInspect));
   if (archive === null) return null;
 
   if (error !== null) {
     return (
       <section className="restore-inspection" aria-labelledby="inspection-title">
         <h2 id="inspection-title">Inspection</h2>
-        <ErrorMessage error={error} title="This archive is refused; nothing was touched" />
+        <ErrorMessage error={error} title={error.code === 'cancelled' ? 'The inspection was cancelled' : 'This archive is refused; nothing was touched'} {...retry} retryLabel="Retry inspect" />
+        {archive.staged ? (
+          <p className="muted">Retry inspect reads the copy Quorum received again. To inspect a corrected file, drop or choose that file instead.</p>
+        ) : null}
       </section>
     );
   }

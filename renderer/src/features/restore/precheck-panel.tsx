@@ -1,6 +1,7 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import type { PrecheckItem, RestoreConfirmations, RestoreTarget } from '../../../../shared/ipc/channels/restore';
 import { ErrorMessage } from '../../components/error-message';
+import { useRetry } from '../../components/retry-button';
 import { ModalDialog } from '../../components/modal-dialog';
 import { useAppStore } from '../../store/store-context';
 
@@ -22,6 +23,7 @@ export function PrecheckPanel({ environmentId, isSandbox }: { environmentId: str
   const runPrecheck = useAppStore((s) => s.runRestorePrecheck);
   const startRestore = useAppStore((s) => s.startRestore);
   const startError = useAppStore((s) => (s.restore.restore.run === null ? s.restore.restore.error : null));
+  const retryStart = useRetry(useAppStore((s) => s.retryRestoreStart));
   const ids = { sandbox: useId(), host: useId(), address: useId(), port: useId(), different: useId(), typed: useId() };
 
   const [kind, setKind] = useState<'sandbox' | 'host'>(isSandbox ? 'sandbox' : 'host');
@@ -131,7 +133,7 @@ export function PrecheckPanel({ environmentId, isSandbox }: { environmentId: str
         ) : null}
         {precheck !== null && !precheck.canStart && !hostMissing ? <p className="muted">Every check must pass (or warn) before the restore can start.</p> : null}
       </div>
-      {startError !== null ? <ErrorMessage error={startError} title="The restore could not start" /> : null}
+      {startError !== null ? <ErrorMessage error={startError} title="The restore could not start" {...retryStart} retryLabel="Retry start" /> : null}
       {confirming && precheck !== null ? (
         <ModalDialog title="Start the restore?" onClose={() => setConfirming(false)}>
           <p>

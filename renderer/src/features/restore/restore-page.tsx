@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { selectSelectedEnvironment } from '../../store/selectors';
 import { useAppStore } from '../../store/store-context';
 import { ErrorMessage } from '../../components/error-message';
+import { useRetry } from '../../components/retry-button';
 import { ArchiveSource } from './archive-source';
 import { InspectionView } from './inspection-view';
 import { MachineUpdates } from './machine-updates';
@@ -24,6 +25,8 @@ export function RestorePage() {
   const view = useAppStore((s) => s.restore.restore);
   const dismiss = useAppStore((s) => s.dismissRestoreRun);
   const adopt = useAppStore((s) => s.adoptRestoreRuns);
+  const retryRestore = useRetry(useAppStore((s) => s.retryRestoreStart));
+  const canRetry = useAppStore((s) => s.restore.lastStart !== null);
   // Running restore operations, as one string so the effect runs only when the set changes.
   const runningRestores = useAppStore((s) =>
     Object.values(s.operations.byId)
@@ -64,7 +67,15 @@ export function RestorePage() {
           ) : null}
           {view.run !== null ? <RestoreSteps run={view.run} label="Restore" /> : null}
           {view.run !== null && view.result === null ? <MachineUpdates operationId={view.run.operationId} rows={view.run.machines} /> : null}
-          {view.error !== null ? <ErrorMessage error={view.error} title={view.error.code === 'cancelled' ? 'The restore was cancelled' : 'The restore failed'} /> : null}
+          {view.error !== null ? (
+            <ErrorMessage
+              error={view.error}
+              title={view.error.code === 'cancelled' ? 'The restore was cancelled' : 'The restore failed'}
+              // A failed run can be started again as it was: main runs the pre-checks again first. A cancelled one was the operator's choice.
+              {...(view.error.code === 'cancelled' || view.run?.state === 'running' || !canRetry ? {} : retryRestore)}
+              retryLabel="Retry restore"
+            />
+          ) : null}
           {finished && view.result === null ? (
             <button type="button" className="button" onClick={dismiss}>
               Back to the pre-checks

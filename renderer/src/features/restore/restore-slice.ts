@@ -57,15 +57,21 @@ export interface RestoreSlice {
     readonly restore: RunView;
     readonly rehearsal: RunView;
     readonly retryErrors: Readonly<Record<string, SerializedError>>;
+    /** What the last Start restore asked for: its Retry starts the same restore again. */
+    readonly lastStart: RestoreStartInputs | null;
   };
   /** Opens an archive named by path or by server backup id (Backups row, picker) and inspects it. */
   openRestoreArchive(ref: ArchiveRef, label: string, staged?: boolean): Promise<void>;
   /** A drop or a file-input pick: refuse what is not one archive file, stage it, then inspect it. */
   openDroppedFiles(items: readonly DroppedItem[]): Promise<void>;
+  /** Retry inspect: inspects the archive on the page again (the operator replaced the file, or the server copy can be fetched now). */
+  retryRestoreInspect(): Promise<void>;
   refuseRestoreDrop(reason: string): void;
   closeRestoreArchive(): Promise<void>;
   runRestorePrecheck(environmentId: string, target: RestoreTarget, confirmations: RestoreConfirmations): Promise<void>;
   startRestore(environmentId: string, target: RestoreTarget, confirmations: RestoreConfirmations): Promise<void>;
+  /** Retry beside a restore that could not start or failed: the same environment, target and confirmations (main checks again first). */
+  retryRestoreStart(): Promise<void>;
   startRehearsal(): Promise<void>;
   retryRestoreMachine(operationId: string, machineId: string): Promise<void>;
   /** `restore.progress` from main. */
@@ -78,6 +84,13 @@ export interface RestoreSlice {
 }
 
 type State = RestoreSlice['restore'];
+
+/** The inputs of one Start restore. */
+export interface RestoreStartInputs {
+  readonly environmentId: string;
+  readonly target: RestoreTarget;
+  readonly confirmations: RestoreConfirmations;
+}
 
 const EMPTY: State = {
   archive: null,
@@ -92,6 +105,7 @@ const EMPTY: State = {
   restore: NO_RUN,
   rehearsal: NO_RUN,
   retryErrors: {},
+  lastStart: null,
 };
 
 const BUSY: SerializedError = {
@@ -122,6 +136,21 @@ export const createRestoreSlice: SliceFactory<RestoreSlice> = (api) => (set, get
     else if (get().restore[which].error === null) patchRun(which, { error: r.error });
   };
 
+  /** Inspects the archive on the page; its outcome arrives with the operation (or at once, as `inspectError`). */
+  const inspect = async (ref: ArchiveRef) => {
+    const environmentId = get().environments.selectedId;
+    const r = await call(api, 'restore.inspect', environmentId === null ? { archive: ref } : { archive: ref, environmentId });
+    if (get().restore.archive?.ref !== ref) return;
+    if (!r.ok) {
+      patch({ inspectError: r.error });
+      return;
+    }
+    patch({ inspectOperationId: r.value.operationId });
+    // A fast inspection may have finished before its id came back.
+    const done = get().operations.byId[r.value.operationId];
+    if (done !== undefined) get().applyRestoreOperation(done);
+  };
+
   return {
     restore: EMPTY,
 
@@ -135,17 +164,15 @@ export const createRestoreSlice: SliceFactory<RestoreSlice> = (api) => (set, get
       if (previousCopy !== null) void call(api, 'restore.discard', { localPath: previousCopy });
       get().navigate('restore');
       set((s) => ({ restore: { ...EMPTY, rehearsal: s.restore.rehearsal.run?.state === 'running' ? s.restore.rehearsal : NO_RUN, archive: { ref, label, staged } } }));
-      const environmentId = get().environments.selectedId;
-      const r = await call(api, 'restore.inspect', environmentId === null ? { archive: ref } : { archive: ref, environmentId });
-      if (get().restore.archive?.ref !== ref) return;
-      if (!r.ok) {
-        patch({ inspectError: r.error });
-        return;
-      }
-      patch({ inspectOperationId: r.value.operationId });
-      // A fast inspection may have finished before its id came back.
-      const done = get().operations.byId[r.value.operationId];
-      if (done !== undefined) get().applyRestoreOperation(done);
+      await inspect(ref);
+    },
+
+    retryRestoreInspect: async () => {
+      const { archive, inspectError } = get().restore;
+      // Only a failed inspection is retried: a running or finished one stays as it is.
+      if (archive === null || inspectError === null || restoreRunning()) return;
+      patch({ inspectError: null, inspectOperationId: null, inspection: null, precheck: null, precheckError: null });
+      await inspect(archive.ref);
     },
 
     openDroppedFiles: async (items) => {
@@ -206,7 +233,7 @@ export const createRestoreSlice: SliceFactory<RestoreSlice> = (api) => (set, get
     startRestore: async (environmentId, target, confirmations) => {
       const { inspection } = get().restore;
       if (inspection === null || restoreRunning()) return;
-      patch({ restore: { ...NO_RUN }, retryErrors: {} });
+      patch({ restore: { ...NO_RUN }, retryErrors: {}, lastStart: { environmentId, target, confirmations } });
       const r = await call(api, 'restore.start', { environmentId, archive: { localPath: inspection.localPath }, target, confirmations });
       if (!r.ok) {
         patchRun('restore', { error: r.error });
@@ -215,6 +242,11 @@ export const createRestoreSlice: SliceFactory<RestoreSlice> = (api) => (set, get
       patchRun('restore', { operationId: r.value.operationId });
       const done = get().operations.byId[r.value.operationId];
       if (done !== undefined) get().applyRestoreOperation(done);
+    },
+
+    retryRestoreStart: async () => {
+      const last = get().restore.lastStart;
+      if (last !== null) await get().startRestore(last.environmentId, last.target, last.confirmations);
     },
 
     startRehearsal: async () => {

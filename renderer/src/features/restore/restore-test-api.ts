@@ -219,6 +219,7 @@ export function restoreApi(): RestoreTestApi {
   let resultAnswer: { run: RestoreRun; result: RestoreResult | null } | null = null;
   const ok = (value: unknown) => ({ ok: true, value }) as never;
   const failures = new Map<RequestChannel, SerializedError>();
+  let starts = 0;
 
   const api: RestoreTestApi = {
     calls,
@@ -277,7 +278,8 @@ export function restoreApi(): RestoreTestApi {
         case 'restore.precheck':
           return ok(precheck(request as RequestOf<'restore.precheck'>));
         case 'restore.start':
-          return ok({ operationId: 'op-restore-0001' });
+          // Main gives every restore its own operation: a retried start is op-restore-0002.
+          return ok({ operationId: `op-restore-${String(++starts).padStart(4, '0')}` });
         case 'restore.rehearse':
           return ok({ operationId: 'op-rehearse-0001' });
         case 'restore.retryMachine':
