@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { CreateBackupResult } from '../../../shared/ipc/channels/backups';
-import type { ScheduleSettings } from '../../../shared/ipc/channels/schedule';
+import { SCHEDULED_NOTES, type ScheduleSettings } from '../../../shared/ipc/channels/schedule';
 import { QuorumError } from '../../../shared/errors';
 import type { BackupsService } from '../backups/backups-service';
 import { applyRetention, type RetentionReport } from '../backups/retention-runner';
@@ -30,7 +30,7 @@ export interface ScheduledRunDeps {
   readonly now: () => Date;
 }
 
-export const SCHEDULED_NOTES = 'scheduled backup (Quorum)';
+export { SCHEDULED_NOTES };
 
 function retentionSummary(report: RetentionReport): string {
   const parts = [`retention removed ${report.removed.length}`];

@@ -11,6 +11,9 @@ import { z } from 'zod';
 
 const environmentId = z.string().min(1).max(80);
 
+/** The notes of every scheduled backup (and of the console's Retry backup of a failed one). */
+export const SCHEDULED_NOTES = 'scheduled backup (Quorum)';
+
 export const cadenceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('interval'), hours: z.number().int('a whole number of hours').min(1, 'at least 1 hour').max(168, 'at most 168 hours (a week)') }).strict(),
   z.object({ kind: z.literal('daily'), time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:MM, 00:00 to 23:59') }).strict(),

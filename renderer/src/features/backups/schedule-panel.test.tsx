@@ -1,55 +1,12 @@
 // @vitest-environment jsdom
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ScheduleState } from '../../../../shared/ipc/channels/schedule';
-import type { QuorumApi, RequestChannel } from '../../../../shared/ipc/contract';
-import { createFakeApi, type FakeApi } from '../../testing/fake-api';
+import type { FakeApi } from '../../testing/fake-api';
 import { renderWithStore } from '../../testing/render-app';
 import { SchedulePanel } from './schedule-panel';
+import { EMPTY, NEXT, scheduleApi } from './schedule-test-api';
 
 afterEach(cleanup);
-
-const EMPTY: ScheduleState = { environmentId: 'sandbox', settings: null, nextRun: null, running: false, lastRun: null, failure: null };
-const NEXT = '2025-03-01T14:00:00.000Z';
-
-function scheduleApi(initial: ScheduleState = EMPTY) {
-  const base: FakeApi = createFakeApi();
-  const calls: { channel: RequestChannel; request: unknown }[] = [];
-  let state = initial;
-  let getFailures = 0;
-  const api: QuorumApi & { calls: typeof calls; base: FakeApi; failGets(n: number): void } = {
-    calls,
-    base,
-    failGets: (n) => (getFailures = n),
-    on: base.on.bind(base),
-    async invoke(channel, request) {
-      calls.push({ channel, request });
-      const r = request as Record<string, unknown>;
-      switch (channel) {
-        case 'schedule.get':
-          if (getFailures > 0) {
-            getFailures--;
-            return { ok: false, error: { code: 'internal', message: 'QUORUM_HOME/schedules.json could not be read: permission denied. Fix its permissions, then retry.' } } as never;
-          }
-          return { ok: true, value: state } as never;
-        case 'schedule.set':
-          state = { ...state, settings: r.settings as ScheduleState['settings'], nextRun: NEXT };
-          return { ok: true, value: state } as never;
-        case 'schedule.clear':
-          state = { ...state, settings: null, nextRun: null };
-          return { ok: true, value: state } as never;
-        case 'schedule.acknowledge':
-          state = { ...state, failure: null };
-          return { ok: true, value: state } as never;
-        case 'backups.list':
-          return { ok: true, value: { folder: '/b', items: [], invalid: [], serverError: null } } as never;
-        default:
-          return base.invoke(channel, request);
-      }
-    },
-  };
-  return api;
-}
 
 const panel = () => screen.getByRole('region', { name: 'Schedule' });
 

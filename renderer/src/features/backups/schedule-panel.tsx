@@ -1,13 +1,17 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
-import { scheduleSettingsSchema, type ScheduleRun, type ScheduleSettings, type ScheduleState } from '../../../../shared/ipc/channels/schedule';
+import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
+import { scheduleSettingsSchema, type ScheduleSettings, type ScheduleState } from '../../../../shared/ipc/channels/schedule';
 import { ErrorMessage } from '../../components/error-message';
+import { useRetry } from '../../components/retry-button';
+import { RunLine, ScheduleFailure } from './schedule-failure';
 import { useAppStore } from '../../store/store-context';
 
 /**
  * The Backups page's Schedule panel: every N hours or daily at a local time,
  * retention (keep N, max age D days, optionally the server's copies too),
  * the next run, the last run's result, and a failed run as an alert with
- * Acknowledge until it is acknowledged. Runs happen only while Quorum runs.
+ * Retry backup and Acknowledge until it is acknowledged. A request about the
+ * schedule that fails shows its error with a Retry that sends it again.
+ * Runs happen only while Quorum runs.
  */
 
 type Kind = 'interval' | 'daily';
@@ -57,20 +61,21 @@ function describeSchedule(s: ScheduleSettings): string {
   return `Backs up ${when}${limits.length > 0 ? `; ${limits.join(', ')}${s.includeServer ? ', server copies too' : ', local library only'}` : '; no retention'}.`;
 }
 
-function RunLine({ run }: { run: ScheduleRun }) {
-  return (
-    <>
-      {run.ok ? 'succeeded' : 'failed'} at <time dateTime={run.finished}>{formatTime(run.finished)}</time>
-      {run.catchUp ? ' (catch-up of a run missed while Quorum was closed)' : ''}: {run.message}
-    </>
-  );
-}
+const ACTION_TITLE = {
+  load: 'The schedule could not be read',
+  save: 'The schedule could not be saved',
+  clear: 'The schedule could not be turned off',
+  acknowledge: 'The failed run could not be acknowledged',
+} as const;
+const RETRY_LABEL = { load: 'Retry', save: 'Retry save', clear: 'Retry turn off', acknowledge: 'Retry acknowledge' } as const;
 
 export function SchedulePanel({ environmentId }: { environmentId: string }) {
   const state: ScheduleState | undefined = useAppStore((s) => s.schedule.byEnvironment[environmentId]);
-  const error = useAppStore((s) => (s.schedule.error?.environmentId === environmentId ? s.schedule.error.error : null));
+  const failed = useAppStore((s) => (s.schedule.error?.environmentId === environmentId ? s.schedule.error : null));
+  const error = failed?.error ?? null;
   const load = useAppStore((s) => s.loadSchedule);
-  const acknowledge = useAppStore((s) => s.acknowledgeScheduleFailure);
+  const retryAction = useAppStore((s) => s.retryScheduleAction);
+  const retry = useRetry(useCallback(() => retryAction(environmentId), [retryAction, environmentId]));
   const loaded = state !== undefined;
   const settings = state?.settings ?? null;
 
@@ -81,21 +86,8 @@ export function SchedulePanel({ environmentId }: { environmentId: string }) {
   return (
     <section className="backup-schedule" aria-labelledby="backup-schedule-heading">
       <h2 id="backup-schedule-heading">Schedule</h2>
-      {state?.failure ? (
-        <div className="notice notice-error" role="alert" aria-label="Scheduled backup failed">
-          <p className="notice-title">A scheduled backup failed</p>
-          <p>
-            <RunLine run={state.failure} />
-          </p>
-          <button type="button" className="button" onClick={() => void acknowledge(environmentId)}>
-            Acknowledge
-          </button>
-        </div>
-      ) : null}
-      {error !== null ? (
-        // Until the schedule is read there is nothing else to press: Retry reads it again. Later errors (save, turn off) have their own buttons.
-        <ErrorMessage error={error} title="Scheduled backups" {...(loaded ? {} : { onRetry: () => void load(environmentId) })} />
-      ) : null}
+      {state?.failure ? <ScheduleFailure environmentId={environmentId} failure={state.failure} /> : null}
+      {failed !== null ? <ErrorMessage error={failed.error} title={ACTION_TITLE[failed.action.kind]} {...retry} retryLabel={RETRY_LABEL[failed.action.kind]} /> : null}
       <div className="schedule-status" role="status" aria-label="Schedule status">
         {!loaded && error === null ? <p>Reading the schedule…</p> : null}
         {loaded && settings === null ? <p>No scheduled backups for this environment.</p> : null}
