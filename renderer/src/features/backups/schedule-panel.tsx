@@ -98,7 +98,8 @@ export function SchedulePanel({ environmentId }: { environmentId: string }) {
             Next run: <time dateTime={state.nextRun}>{formatTime(state.nextRun)}</time>
           </p>
         ) : null}
-        {state?.lastRun ? (
+        {state?.lastRun && state.lastRun.finished === state.failure?.finished ? <p>Last run: failed (above).</p> : null}
+        {state?.lastRun && state.lastRun.finished !== state.failure?.finished ? (
           <p>
             Last run: <RunLine run={state.lastRun} />
           </p>
