@@ -1,4 +1,5 @@
-import { useEffect } from 'react';
+import { useCallback, useEffect } from 'react';
+import { RetryButton, useRetry } from '../../components/retry-button';
 import { useAppStore } from '../../store/store-context';
 import { QuorumBanner } from '../topology/quorum-banner';
 import { AdminPasswordForm } from './admin-password-form';
@@ -63,14 +64,12 @@ function HaContent({ environmentId }: { environmentId: string }) {
   const openRecovery = useAppStore((s) => s.openHaRecovery);
   const dismiss = useAppStore((s) => s.dismissHaApply);
   const loadStatus = useAppStore((s) => s.loadHaStatus);
+  const reload = useRetry(useCallback(() => loadStatus(environmentId), [loadStatus, environmentId]));
 
   if (status === null) {
     return statusError !== null ? (
       <div className="ha-page">
-        <HaError error={statusError} context="High availability" />
-        <button type="button" className="button" onClick={() => void loadStatus(environmentId)}>
-          Try again
-        </button>
+        <HaError error={statusError} context="High availability" {...reload} />
       </div>
     ) : (
       <p className="status-line" role="status">
@@ -82,16 +81,14 @@ function HaContent({ environmentId }: { environmentId: string }) {
   if (status.facts === 'loading' || status.facts === 'unavailable') {
     return (
       <div className="ha-page">
-        {status.factsError !== null ? <HaError error={status.factsError} context="Reading the state servers" /> : null}
+        {status.factsError !== null ? <HaError error={status.factsError} context="Reading the state servers" {...(status.facts === 'loading' ? {} : reload)} /> : null}
         {status.facts === 'loading' ? (
           <p className="status-line" role="status">
             Reading the state servers…
           </p>
-        ) : (
-          <button type="button" className="button" onClick={() => void loadStatus(environmentId)}>
-            Try again
-          </button>
-        )}
+        ) : status.factsError === null ? (
+          <RetryButton {...reload} />
+        ) : null}
       </div>
     );
   }

@@ -1,5 +1,6 @@
-import { useEffect, useMemo, useState } from 'react';
-import type { HaStatus } from '../../../../shared/ipc/channels/ha';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { EnsureAvailabilitySpec, HaStatus } from '../../../../shared/ipc/channels/ha';
+import { useRetry } from '../../components/retry-button';
 import { useAppStore } from '../../store/store-context';
 import { ApplyControls } from './apply-controls';
 import { CountSlider } from './count-slider';
@@ -28,6 +29,9 @@ export function ScalePanel({ environmentId, status, running }: { environmentId: 
   const previewError = useAppStore((s) => s.ha.previewError);
   const previewing = useAppStore((s) => s.ha.previewing);
   const applyError = useAppStore((s) => s.ha.applyError);
+  // What the last Apply sent: Retry apply sends the same spec, preview and override (main compares the plan again).
+  const [lastApply, setLastApply] = useState<{ spec: EnsureAvailabilitySpec; options: { overrideRerunGuard: boolean; previewLines: readonly string[] } } | null>(null);
+  const retryApply = useRetry(useCallback(() => (lastApply === null ? Promise.resolve() : applyHa(lastApply.spec, lastApply.options)), [applyHa, lastApply]));
   const [form, setForm] = useState<HaForm>(() => ({ n: initialCount(status), series: '', constraints: '', placement: [] }));
 
   // A count that is no longer allowed (the voting count grew) moves up to the lowest allowed stop.
@@ -75,7 +79,7 @@ export function ScalePanel({ environmentId, status, running }: { environmentId: 
         onChange={(next) => setForm((f) => ({ ...f, n: next }))}
       />
       <HaOptions form={form} candidates={placementCandidates} defaultSeries={defaultSeries} disabled={running} onChange={setForm} />
-      {previewError !== null && previewKey === key ? <HaError error={previewError} context="Plan" /> : null}
+      {previewError !== null && previewKey === key ? <HaError error={previewError} context="Plan" onRetry={() => void previewHa(spec)} retrying={previewing} retryLabel="Retry plan" /> : null}
       {current !== null ? (
         <PlanPreview preview={current} previewing={previewing && !running} applying={running} />
       ) : preview !== null && !running ? (
@@ -88,11 +92,14 @@ export function ScalePanel({ environmentId, status, running }: { environmentId: 
           command={cliCommand({ ...form, n })}
           disabledReason={disabledReason}
           onApply={(override) => {
-            if (current !== null) void applyHa(spec, { overrideRerunGuard: override, previewLines: current.lines });
+            if (current === null) return;
+            const request = { spec, options: { overrideRerunGuard: override, previewLines: current.lines } };
+            setLastApply(request);
+            void applyHa(request.spec, request.options);
           }}
         />
       ) : null}
-      {applyError !== null ? <HaError error={applyError} context="Apply" /> : null}
+      {applyError !== null ? <HaError error={applyError} context="Apply" {...(lastApply === null || running ? {} : retryApply)} retryLabel="Retry apply" /> : null}
     </section>
   );
 }
