@@ -2,7 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { ErrorMessage } from '../../components/error-message';
 import { ModalDialog } from '../../components/modal-dialog';
-import { RetryButton } from '../../components/retry-button';
+import { RetryButton, useRetry } from '../../components/retry-button';
 import { useAppStore } from '../../store/store-context';
 import { BackupsTable } from './backups-table';
 import { CreateBackupPanel } from './create-backup-panel';
@@ -56,6 +56,7 @@ function BackupList({ environmentId }: { environmentId: string }) {
         serverError: mine ? s.backups.serverError : null,
         actionError: mine ? s.backups.actionError : null,
         actionMessage: mine ? s.backups.actionMessage : null,
+        actionRetry: mine ? s.backups.actionRetry : null,
       };
     }),
   );
@@ -67,6 +68,7 @@ function BackupList({ environmentId }: { environmentId: string }) {
   });
   const loadBackups = useAppStore((s) => s.loadBackups);
   const dismiss = useAppStore((s) => s.dismissBackupMessage);
+  const retryAction = useRetry(useAppStore((s) => s.retryBackupAction));
   const [folder, setFolder] = useState('');
   const folderId = useId();
   const reload = () => void loadBackups(environmentId, folder.trim() === '' ? undefined : folder.trim());
@@ -104,9 +106,12 @@ function BackupList({ environmentId }: { environmentId: string }) {
       {state.actionError !== null || state.actionMessage !== null ? (
         <div className={state.actionError !== null ? 'notice notice-error' : 'notice'} role={state.actionError !== null ? 'alert' : 'status'}>
           <p>{state.actionError?.message ?? state.actionMessage}</p>
-          <button type="button" className="button button-quiet" onClick={dismiss}>
-            Dismiss
-          </button>
+          <div className="form-actions">
+            {state.actionError !== null && state.actionRetry !== null ? <RetryButton {...retryAction} label={state.actionRetry} /> : null}
+            <button type="button" className="button button-quiet" onClick={dismiss}>
+              Dismiss
+            </button>
+          </div>
         </div>
       ) : null}
       <BackupsTable />

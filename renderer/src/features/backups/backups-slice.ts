@@ -34,9 +34,13 @@ export interface BackupsSlice {
     /** The backup.create operation this window started last (its progress and result come from the operations slice). */
     readonly createOperationId: string | null;
     readonly createError: SerializedError | null;
+    /** What the last Create backup asked for: Retry backup asks for the same backup again. */
+    readonly createRequest: CreateBackupRequest | null;
     /** The last per-row action's error or confirmation message. */
     readonly actionError: SerializedError | null;
     readonly actionMessage: string | null;
+    /** The Retry beside `actionError` ("Retry verify", …): `retryBackupAction` runs the failed action again on the same backup. */
+    readonly actionRetry: string | null;
     readonly info: BackupInfo | null;
   };
   loadBackupPlan(environmentId: string): Promise<void>;
@@ -56,6 +60,7 @@ export interface BackupsSlice {
   deleteLocalBackup(localPath: string): Promise<void>;
   revealBackup(localPath: string): Promise<void>;
   dismissBackupMessage(): void;
+  retryBackupAction(): Promise<void>;
 }
 
 export const createBackupsSlice: SliceFactory<BackupsSlice> = (api) => (set, get) => {
@@ -63,6 +68,14 @@ export const createBackupsSlice: SliceFactory<BackupsSlice> = (api) => (set, get
   const env = (): string | null => get().backups.environmentId ?? get().environments.selectedId;
   /** Bumped by every plan request: only the latest one's answer is shown. */
   let planRequest = 0;
+  /** The last per-row action, for its Retry. */
+  let lastAction: (() => Promise<void>) | null = null;
+  /** Runs a per-row action; its error carries a Retry named `retry` that runs it again. */
+  const rowAction = async (retry: string, action: () => Promise<void>) => {
+    lastAction = action;
+    patch({ actionRetry: retry });
+    await action();
+  };
   const startOp = async (run: () => ReturnType<typeof call<'backups.verify'>>, message: string) => {
     const r = await run();
     if (!r.ok) patch({ actionError: r.error, actionMessage: null });
@@ -81,8 +94,10 @@ export const createBackupsSlice: SliceFactory<BackupsSlice> = (api) => (set, get
       listError: null,
       createOperationId: null,
       createError: null,
+      createRequest: null,
       actionError: null,
       actionMessage: null,
+      actionRetry: null,
       info: null,
     },
 
@@ -108,6 +123,7 @@ export const createBackupsSlice: SliceFactory<BackupsSlice> = (api) => (set, get
         createError: null,
         actionError: null,
         actionMessage: null,
+        actionRetry: null,
         info: null,
       });
     },
@@ -127,7 +143,7 @@ export const createBackupsSlice: SliceFactory<BackupsSlice> = (api) => (set, get
     },
 
     createBackup: async (request) => {
-      patch({ createError: null });
+      patch({ createError: null, createRequest: request });
       const r = await call(api, 'backups.create', request);
       if (!r.ok) {
         patch({ createError: r.error });
@@ -141,59 +157,73 @@ export const createBackupsSlice: SliceFactory<BackupsSlice> = (api) => (set, get
       if (get().backups.environmentId === environmentId) void get().loadBackups(environmentId);
     },
 
-    showBackupInfo: async (target) => {
-      const environmentId = env();
-      if (environmentId === null) return;
-      const r = await call(api, 'backups.info', { environmentId, ...target });
-      if (r.ok) patch({ info: r.value, actionError: null });
-      else patch({ actionError: r.error });
-    },
+    showBackupInfo: (target) =>
+      rowAction('Retry info', async () => {
+        const environmentId = env();
+        if (environmentId === null) return;
+        const r = await call(api, 'backups.info', { environmentId, ...target });
+        if (r.ok) patch({ info: r.value, actionError: null });
+        else patch({ actionError: r.error });
+      }),
 
     closeBackupInfo: () => patch({ info: null }),
 
-    verifyBackup: async (target) => {
-      const environmentId = env();
-      if (environmentId === null) return;
-      await startOp(() => call(api, 'backups.verify', { environmentId, ...target }), 'Verifying the checksum…');
-    },
-
-    downloadBackup: async (id) => {
-      const environmentId = env();
-      if (environmentId === null) return;
-      await startOp(() => call(api, 'backups.download', { environmentId, id, ...(get().backups.folder ? { folder: get().backups.folder! } : {}) }), `Downloading ${id}…`);
-    },
-
-    uploadBackup: async (localPath) => {
-      const environmentId = env();
-      if (environmentId === null) return;
-      await startOp(() => call(api, 'backups.upload', { environmentId, localPath }), 'Uploading to the state server…');
-    },
-
-    removeBackup: async (id) => {
-      const environmentId = env();
-      if (environmentId === null) return;
-      const r = await call(api, 'backups.remove', { environmentId, id });
-      if (r.ok) {
-        patch({ actionError: null, actionMessage: `successfully removed: ${r.value.removed}` });
-        await get().loadBackups(environmentId);
-      } else patch({ actionError: r.error, actionMessage: null });
-    },
-
-    deleteLocalBackup: async (localPath) => {
-      const r = await call(api, 'backups.deleteLocal', { localPath });
-      if (r.ok) {
-        patch({ actionError: null, actionMessage: `Deleted ${r.value.deleted}` });
+    verifyBackup: (target) =>
+      rowAction('Retry verify', async () => {
         const environmentId = env();
-        if (environmentId !== null) await get().loadBackups(environmentId);
-      } else patch({ actionError: r.error, actionMessage: null });
+        if (environmentId === null) return;
+        await startOp(() => call(api, 'backups.verify', { environmentId, ...target }), 'Verifying the checksum…');
+      }),
+
+    downloadBackup: (id) => {
+      // The folder it was asked for, kept for the Retry.
+      const folder = get().backups.folder;
+      return rowAction('Retry download', async () => {
+        const environmentId = env();
+        if (environmentId === null) return;
+        await startOp(() => call(api, 'backups.download', { environmentId, id, ...(folder ? { folder } : {}) }), `Downloading ${id}…`);
+      });
     },
 
-    revealBackup: async (localPath) => {
-      const r = await call(api, 'backups.reveal', { localPath });
-      if (r.ok) patch({ actionError: null, actionMessage: r.value.message });
-      else patch({ actionError: r.error, actionMessage: null });
-    },
+    uploadBackup: (localPath) =>
+      rowAction('Retry upload', async () => {
+        const environmentId = env();
+        if (environmentId === null) return;
+        await startOp(() => call(api, 'backups.upload', { environmentId, localPath }), 'Uploading to the state server…');
+      }),
+
+    removeBackup: (id) =>
+      rowAction('Retry remove', async () => {
+        const environmentId = env();
+        if (environmentId === null) return;
+        const r = await call(api, 'backups.remove', { environmentId, id });
+        if (r.ok) {
+          patch({ actionError: null, actionMessage: `successfully removed: ${r.value.removed}` });
+          await get().loadBackups(environmentId);
+        } else patch({ actionError: r.error, actionMessage: null });
+      }),
+
+    deleteLocalBackup: (localPath) =>
+      rowAction('Retry delete', async () => {
+        const r = await call(api, 'backups.deleteLocal', { localPath });
+        if (r.ok) {
+          patch({ actionError: null, actionMessage: `Deleted ${r.value.deleted}` });
+          const environmentId = env();
+          if (environmentId !== null) await get().loadBackups(environmentId);
+        } else patch({ actionError: r.error, actionMessage: null });
+      }),
+
+    revealBackup: (localPath) =>
+      rowAction('Retry reveal', async () => {
+        const r = await call(api, 'backups.reveal', { localPath });
+        if (r.ok) patch({ actionError: null, actionMessage: r.value.message });
+        else patch({ actionError: r.error, actionMessage: null });
+      }),
 
     dismissBackupMessage: () => patch({ actionError: null, actionMessage: null }),
+
+    retryBackupAction: async () => {
+      if (lastAction !== null && get().backups.actionError !== null) await lastAction();
+    },
   };
 };

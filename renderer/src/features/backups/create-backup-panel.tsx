@@ -1,5 +1,6 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useCallback, useId, useState, type FormEvent } from 'react';
 import { ErrorMessage } from '../../components/error-message';
+import { useRetry } from '../../components/retry-button';
 import type { CreateBackupResult } from '../../../../shared/ipc/channels/backups';
 import { useAppStore } from '../../store/store-context';
 import { BackupProgress } from './backup-progress';
@@ -22,6 +23,10 @@ export function CreateBackupPanel({ environmentId }: { environmentId: string }) 
   const createBackup = useAppStore((s) => s.createBackup);
   const cancel = useAppStore((s) => s.cancelOperation);
   const loadPlan = useAppStore((s) => s.loadBackupPlan);
+  // Retry backup asks for the backup that could not start or failed, as it was asked for (this environment's only).
+  const lastRequest = useAppStore((s) => (s.backups.createRequest?.environmentId === environmentId ? s.backups.createRequest : null));
+  const retryCreate = useRetry(useCallback(() => (lastRequest === null ? Promise.resolve() : createBackup(lastRequest)), [createBackup, lastRequest]));
+  const retry = lastRequest === null ? {} : retryCreate;
   // The operator's pick; until then the plan's initial state server.
   const [chosenMachine, setMachineId] = useState<string | null>(null);
   const machineId = chosenMachine ?? plan?.suggestedMachineId ?? '';
@@ -100,9 +105,9 @@ export function CreateBackupPanel({ environmentId }: { environmentId: string }) 
           ) : null}
         </div>
       </form>
-      {createError !== null ? <ErrorMessage error={createError} title="The backup could not start" /> : null}
+      {createError !== null ? <ErrorMessage error={createError} title="The backup could not start" {...retry} retrying={retryCreate.retrying || running} retryLabel="Retry backup" /> : null}
       {operation !== undefined && running ? <BackupProgress operation={operation} onCancel={() => void cancel(operation.id)} /> : null}
-      {operation?.state === 'failed' && operation.error ? <ErrorMessage error={operation.error} title="The backup failed" /> : null}
+      {operation?.state === 'failed' && operation.error ? <ErrorMessage error={operation.error} title="The backup failed" {...retry} retrying={retryCreate.retrying || backupRunning} retryLabel="Retry backup" /> : null}
       {operation?.state === 'cancelled' ? (
         <p className="notice" role="status">
           The backup was cancelled; no archive was kept and nothing was stored on the server.
