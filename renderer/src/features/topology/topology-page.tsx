@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { ErrorMessage } from '../../components/error-message';
+import { RetryButton } from '../../components/retry-button';
 import { useRetryConnection } from '../../components/use-retry-connection';
 import { CreateBackupButton } from '../backups/create-backup-button';
 import { useAppStore } from '../../store/store-context';
@@ -42,6 +43,10 @@ export function TopologyPage() {
   const observedAt = useAppStore((s) => selectTopology(s)?.observedAt ?? null);
   const actionError = useAppStore((s) => s.topology.actionError);
   const dismissActionError = useAppStore((s) => s.dismissTopologyError);
+  const actionRetry = useAppStore((s) => s.topology.actionRetry);
+  const powerMachine = useAppStore((s) => s.powerMachine);
+  // The power action under way is the retried one: its button says so until main answers.
+  const retryingPower = useAppStore((s) => Object.keys(s.topology.power).length > 0);
   const environmentName = useAppStore(selectEnvironmentName);
 
   const hostKeyError = error?.code === 'host-key-unknown' || error?.code === 'host-key-changed';
@@ -54,9 +59,18 @@ export function TopologyPage() {
       {actionError !== null ? (
         <div className="notice notice-error" role="alert">
           <p>{actionError.message}</p>
-          <button type="button" className="button button-quiet" onClick={dismissActionError}>
-            Dismiss
-          </button>
+          <div className="form-actions">
+            {actionRetry !== null ? (
+              <RetryButton
+                label={`Retry power ${actionRetry.on ? 'on' : 'off'} machine ${actionRetry.machineId}`}
+                retrying={retryingPower}
+                onRetry={() => void powerMachine(actionRetry.machineId, actionRetry.on)}
+              />
+            ) : null}
+            <button type="button" className="button button-quiet" onClick={dismissActionError}>
+              Dismiss
+            </button>
+          </div>
         </div>
       ) : null}
       {status === 'idle' ? (

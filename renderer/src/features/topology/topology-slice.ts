@@ -39,6 +39,8 @@ export interface TopologySlice {
     readonly powered: Readonly<Record<string, boolean>>;
     /** Why the last power action (or host-key trust) failed. */
     readonly actionError: SerializedError | null;
+    /** The power action `actionError` is about, for its Retry (null for other actions). */
+    readonly actionRetry: { readonly machineId: string; readonly on: boolean } | null;
     /**
      * Per-state-server connection states by environment, so a host-key
      * problem shows on its machine even while others still answer.
@@ -65,6 +67,9 @@ export interface TopologySlice {
   dismissHostKey(key: string): void;
 }
 
+/** Refusals a second try would meet again (not the sandbox, no such machine): no Retry for those. */
+const NOT_RETRIED: ReadonlySet<string> = new Set(['forbidden', 'invalid-input', 'not-found']);
+
 function only<T>(record: Readonly<Record<string, T>>, key: string | null): Record<string, T> {
   const value = key === null ? undefined : record[key];
   return key === null || value === undefined ? {} : { [key]: value };
@@ -80,7 +85,7 @@ function settledPower(powered: Readonly<Record<string, boolean>>, topology: Topo
 }
 
 export const createTopologySlice: SliceFactory<TopologySlice> = (api) => (set, get) => ({
-  topology: { snapshots: {}, selectedMachine: null, power: {}, powered: {}, actionError: null, connections: {}, dismissedHostKeys: [] },
+  topology: { snapshots: {}, selectedMachine: null, power: {}, powered: {}, actionError: null, actionRetry: null, connections: {}, dismissedHostKeys: [] },
 
   applyTopologySnapshot: (next) =>
     set((state) => {
@@ -108,6 +113,7 @@ export const createTopologySlice: SliceFactory<TopologySlice> = (api) => (set, g
         selectedMachine: state.topology.selectedMachine?.environmentId === environmentId ? state.topology.selectedMachine : null,
         powered: {},
         actionError: null,
+        actionRetry: null,
       },
     })),
 
@@ -128,7 +134,7 @@ export const createTopologySlice: SliceFactory<TopologySlice> = (api) => (set, g
     const environmentId = get().environments.selectedId;
     if (environmentId === null) return false;
     const result = await call(api, 'connection.trustHostKey', { environmentId, host, port, fingerprint });
-    set((state) => ({ topology: { ...state.topology, actionError: result.ok ? null : result.error } }));
+    set((state) => ({ topology: { ...state.topology, actionError: result.ok ? null : result.error, actionRetry: null } }));
     return result.ok;
   },
 
@@ -142,21 +148,21 @@ export const createTopologySlice: SliceFactory<TopologySlice> = (api) => (set, g
     }),
 
   powerMachine: async (id, on) => {
-    set((state) => ({ topology: { ...state.topology, power: { ...state.topology.power, [id]: on ? 'powering-on' : 'powering-off' }, actionError: null } }));
+    set((state) => ({ topology: { ...state.topology, power: { ...state.topology.power, [id]: on ? 'powering-on' : 'powering-off' }, actionError: null, actionRetry: null } }));
     const result = await call(api, on ? 'sandbox.powerOn' : 'sandbox.powerOff', { machineId: id });
     set((state) => {
       const power = { ...state.topology.power };
       delete power[id];
       const powered = result.ok ? { ...state.topology.powered, [id]: on } : state.topology.powered;
-      return { topology: { ...state.topology, power, powered, actionError: result.ok ? null : result.error } };
+      return { topology: { ...state.topology, power, powered, actionError: result.ok ? null : result.error, actionRetry: result.ok || NOT_RETRIED.has(result.error.code) ? null : { machineId: id, on } } };
     });
   },
 
   rotateHostKey: async (id) => {
     const result = await call(api, 'sandbox.rotateHostKey', { machineId: id });
-    set((state) => ({ topology: { ...state.topology, actionError: result.ok ? null : result.error } }));
+    set((state) => ({ topology: { ...state.topology, actionError: result.ok ? null : result.error, actionRetry: null } }));
     return result.ok ? result.value.fingerprint : null;
   },
 
-  dismissTopologyError: () => set((state) => ({ topology: { ...state.topology, actionError: null } })),
+  dismissTopologyError: () => set((state) => ({ topology: { ...state.topology, actionError: null, actionRetry: null } })),
 });
