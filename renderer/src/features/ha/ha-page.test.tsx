@@ -301,7 +301,7 @@ describe('HA page: failed state servers, quorum loss, shrinking', () => {
     await renderPage(api);
     const shrink = screen.getByRole('region', { name: 'Fewer state servers' });
     expect(shrink.textContent).toContain('cannot reduce state server count');
-    expect(shrink.textContent).toContain('Steps 2 and 3 come with the Restore page');
+    expect(shrink.textContent).toContain('For step 2, use Restore this one on the Backups page (or open the archive on the Restore page)');
     fireEvent.click(within(shrink).getByRole('button', { name: 'Create backup' }));
     await waitFor(() => expect(calls(api, 'backups.create')).toEqual([{ environmentId: 'sandbox', notes: 'before reducing the number of state servers', keepLocal: true }]));
   });

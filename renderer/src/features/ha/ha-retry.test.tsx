@@ -69,4 +69,21 @@ describe('HA page: Retry', () => {
     expect(await screen.findByLabelText('Admin password', { selector: 'input' })).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Retry apply' })).toBeNull();
   });
+
+  it('a recovery plan that could not be read offers Retry, which reads it again; the plan replaces the error', async () => {
+    const api = haApi([server('0'), server('1'), server('2', { available: false, agentState: 'down' }), worker('3')]);
+    await renderPage(api);
+    api.failNext('ha.recoveryPlan', UNREACHABLE);
+    fireEvent.click(screen.getByRole('button', { name: 'Start recovery' }));
+    const recovery = screen.getByRole('region', { name: 'Recover from failed state servers' });
+    const alert = await within(recovery).findByRole('alert');
+    expect(alert.textContent).toContain('closed the connection');
+    api.setRecoveryPlan({ environmentId: 'sandbox', situation: 'recoverable', step: 1, failedMachineIds: ['2'], sentence: 'Ensure availability demotes machine 2 and adds a replacement.', waitFor: null, preview: null, removeMachineIds: [] });
+    const before = calls(api, 'ha.recoveryPlan').length;
+    fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
+    expect(await within(recovery).findByText(/Ensure availability demotes machine 2/)).toBeTruthy();
+    expect(calls(api, 'ha.recoveryPlan').length).toBe(before + 1);
+    expect(calls(api, 'ha.recoveryPlan').at(-1)).toEqual(calls(api, 'ha.recoveryPlan').at(0));
+    expect(within(recovery).queryByRole('alert')).toBeNull();
+  });
 });

@@ -1,6 +1,7 @@
-import { useEffect, useId, useState } from 'react';
+import { useCallback, useEffect, useId, useState } from 'react';
 import { haApplyResultSchema, type RecoveryPlan } from '../../../../shared/ipc/channels/ha';
 import { ModalDialog } from '../../components/modal-dialog';
+import { useRetry } from '../../components/retry-button';
 import { useAppStore } from '../../store/store-context';
 import type { RecoveryStepRun } from './ha-slice';
 import { HaError } from './ha-error';
@@ -24,6 +25,7 @@ export function RecoveryFlow({ environmentId }: { environmentId: string }) {
   const status = useAppStore((s) => s.ha.status);
   const load = useAppStore((s) => s.loadRecoveryPlan);
   const close = useAppStore((s) => s.closeHaRecovery);
+  const reload = useRetry(useCallback(() => load(environmentId), [load, environmentId]));
 
   // The plan follows the facts: read again whenever main pushes a new status.
   useEffect(() => {
@@ -51,7 +53,8 @@ export function RecoveryFlow({ environmentId }: { environmentId: string }) {
           Reading the recovery plan…
         </p>
       )}
-      {error !== null ? <HaError error={error} /> : null}
+      {/* Until the plan is read, Retry reads it again; a step that fails keeps its own button below. */}
+      {error !== null ? <HaError error={error} {...(plan === null ? reload : {})} /> : null}
       {finished ? <p className="ha-match">Recovery complete: the failed machines are gone and every state server votes.</p> : null}
       <ol className="ha-steps">
         {STEPS.map((step) => (

@@ -6,7 +6,8 @@ import { createBackupResultSchema } from '../../../../shared/ipc/channels/backup
  * Shrinking: Juju refuses fewer state servers (`cannot reduce state server
  * count`); the only way is backup → restore (which starts with one state
  * server) → ensure-availability with the smaller count. The first step is
- * offered here; the rest comes with the Restore page.
+ * offered here; the Backups and Restore pages do the second, and this page
+ * the third.
  */
 export function ShrinkPanel({ environmentId, voting }: { environmentId: string; voting: number }) {
   const createBackup = useAppStore((s) => s.createBackup);
@@ -53,11 +54,15 @@ export function ShrinkPanel({ environmentId, voting }: { environmentId: string; 
         <li>Run ensure-availability there with the smaller count.</li>
       </ol>
       <p className="muted">
-        Steps 2 and 3 come with the Restore page, which is not in this build yet. Backups are listed on the{' '}
+        For step 2, use Restore this one on the{' '}
         <a href={sectionHref('backups')} onClick={() => navigate('backups')}>
           Backups page
+        </a>{' '}
+        (or open the archive on the{' '}
+        <a href={sectionHref('restore')} onClick={() => navigate('restore')}>
+          Restore page
         </a>
-        .
+        ); once restored, come back here for step 3.
       </p>
     </section>
   );
