@@ -70,7 +70,7 @@ export class MongoErrorWords {
   }
 
   notPrimary(why: string, cause: unknown): QuorumError {
-    return this.#error('mongo-unavailable', `juju-db on ${this.#where} is not the primary (${why}). Retry against the current primary.`, 'not-primary', cause);
+    return this.#error('mongo-unavailable', `juju-db on ${this.#where} is not the primary (${why}): the replica set is choosing another primary. Wait a few seconds for the election to settle, then retry.`, 'not-primary', cause);
   }
 
   /** The SSH server could not connect to juju-db's port on the machine (sshd: `connect_to 127.0.0.1 port 37017: failed`). */
