@@ -32,6 +32,13 @@ export interface PeergrouperHost {
   readonly envUuid: string;
   /** Local port of the machine's own juju-db member, 0 while it is not running. */
   memberPort(machineId: string): number;
+  /**
+   * Whether the machine agent that runs this worker still runs (powered on,
+   * `jujud-machine-N` started). Checked at the start of a pass and again
+   * before it writes: a stopped agent acts no more, as a killed jujud would
+   * not, even before the supervisor's next reconcile stops the worker.
+   */
+  agentRunning?(): boolean;
   /** The API host ports as published (each pass that finds them changed). */
   onApiHostPorts?(hostPorts: readonly (readonly HostPortDoc[])[]): void;
   log?(line: string): void;
@@ -104,7 +111,7 @@ export class Peergrouper {
   /** One pass (exposed for tests). */
   async pass(): Promise<PassOutcome> {
     const port = this.host.memberPort(this.machineId);
-    if (port === 0) {
+    if (port === 0 || !this.#agentRuns()) {
       await this.#dropClient();
       return 'idle';
     }
@@ -117,6 +124,7 @@ export class Peergrouper {
     const known = new Set(machines.map((m) => m.id));
     this.#tracked = trackedMachineIds(this.#tracked, stateServers.machineIds.filter((id) => known.has(id)), (id) => statuses.get(id) ?? null);
 
+    if (!this.#agentRuns()) return 'idle';
     await this.#publish(client, apiHostPorts(machines, this.#tracked));
 
     const status = await client.command('admin', { replSetGetStatus: 1 }, { secondaryOk: false });
@@ -125,6 +133,7 @@ export class Peergrouper {
     if (!outcome.ok) throw new Error(outcome.error);
     const { members, gainVote, loseVote } = outcome.value;
     if (members === null) return 'unchanged';
+    if (!this.#agentRuns()) return 'idle';
 
     const setHasVote = (id: string, hasVote: boolean) => client.update(MACHINES, { _id: machineDocId(uuid, id) }, { $set: { hasvote: hasVote } });
     for (const id of gainVote) await setHasVote(id, true);
@@ -147,6 +156,10 @@ export class Peergrouper {
     const voters = members.filter((m) => m.votes === undefined || m.votes > 0).map((m) => m.tags['juju-machine-id']);
     this.host.log?.(`peergrouper on machine ${this.machineId}: replica set v${version + steps.length}: ${members.length} members, voting ${voters.join(', ')}`);
     return 'reconfigured';
+  }
+
+  #agentRuns(): boolean {
+    return !this.#stopped && (this.host.agentRunning?.() ?? true);
   }
 
   /** `SetAPIHostPorts`: `$set` only when the list changed (Juju asserts the old value and skips an equal one). */

@@ -101,6 +101,7 @@ export class SandboxAgents {
         {
           envUuid: this.deps.env.uuid,
           memberPort: () => (machine.member?.status === 'running' ? machine.member.port : 0),
+          agentRunning: () => machine.powered && machine.isRunning(`jujud-${machineTag(id)}`),
           onApiHostPorts: (hostPorts) => void this.#published(hostPorts),
           log: this.deps.log,
         },

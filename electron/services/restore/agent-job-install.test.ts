@@ -2,16 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { QuorumError } from '../../../shared/errors';
 import type { RemoteCommand } from '../../../shared/remote-commands';
 import { machineAgentUpstartConf } from './agent-job';
-import { installAgentJob, isMissingSystemdUnit, probeAgentJob, type RunRemote } from './agent-job-install';
+import { installAgentJob, isMissingSystemdUnit, probeAgentJob, UPSTART_AGENT_JOBS, type RunRemote } from './agent-job-install';
 
-/** A replacement host answering `service … status` and the juju-db job glob as told; records what ran. */
-function host(answers: { status: string | Error; jujuDbConf?: boolean }) {
+/**
+ * A replacement host answering `service jujud-machine-1 status` and the
+ * juju-db job glob as told, with other agent jobs (`agents`: job → status
+ * answer) in /etc/init; records what ran.
+ */
+function host(answers: { status: string | Error; jujuDbConf?: boolean; agents?: Record<string, string | Error> }) {
   const ran: Array<{ what: string; cmd: RemoteCommand; stdin?: string }> = [];
+  const agents = answers.agents ?? {};
   const run: RunRemote = async (what, cmd, opts) => {
     ran.push({ what, cmd, ...(opts?.stdin !== undefined ? { stdin: opts.stdin } : {}) });
     if (cmd.kind === 'service') {
-      if (answers.status instanceof Error) throw answers.status;
-      return answers.status;
+      const answer = cmd.service === 'jujud-machine-1' ? answers.status : agents[cmd.service];
+      if (answer === undefined) throw new Error(`unexpected service ${cmd.service}`);
+      if (answer instanceof Error) throw answer;
+      return answer;
+    }
+    if (cmd.kind === 'glob' && cmd.pattern === UPSTART_AGENT_JOBS) {
+      const jobs = [...Object.keys(agents), ...(answers.status instanceof Error ? [] : ['jujud-machine-1'])].sort();
+      return jobs.map((j) => `/etc/init/${j}.conf\n`).join('');
     }
     if (cmd.kind === 'glob') return answers.jujuDbConf ? `${cmd.pattern}\n` : '';
     if (cmd.kind === 'write-file') return '';
@@ -27,21 +38,22 @@ const failed = (stderr: string, code = 1) =>
 describe('probeAgentJob: the backup machine agent job on the replacement, before the point of no return', () => {
   it('running: stop it first, nothing to install', async () => {
     const h = host({ status: 'jujud-machine-1 start/running, process 4242\n' });
-    expect(await probeAgentJob(h.run, '1', '10.0.0.5', h.log)).toEqual({ job: 'jujud-machine-1', running: true, missing: false });
-    expect(h.ran.map((r) => r.what)).toEqual(['service jujud-machine-1 status']);
+    expect(await probeAgentJob(h.run, '1', '10.0.0.5', h.log)).toEqual({ job: 'jujud-machine-1', running: true, missing: false, others: [] });
+    expect(h.ran.map((r) => r.what)).toEqual(['service jujud-machine-1 status', `ls ${UPSTART_AGENT_JOBS}`]);
   });
 
   it('stopped: present, not running', async () => {
     const h = host({ status: 'jujud-machine-1 stop/waiting\n' });
-    expect(await probeAgentJob(h.run, '1', '10.0.0.5', h.log)).toEqual({ job: 'jujud-machine-1', running: false, missing: false });
+    expect(await probeAgentJob(h.run, '1', '10.0.0.5', h.log)).toEqual({ job: 'jujud-machine-1', running: false, missing: false, others: [] });
   });
 
   it("upstart's 'unrecognized service' on a host whose juju-db is an upstart job: missing, to install", async () => {
     const h = host({ status: failed('jujud-machine-1: unrecognized service'), jujuDbConf: true });
-    expect(await probeAgentJob(h.run, '1', '10.0.0.5', h.log)).toEqual({ job: 'jujud-machine-1', running: false, missing: true });
+    expect(await probeAgentJob(h.run, '1', '10.0.0.5', h.log)).toEqual({ job: 'jujud-machine-1', running: false, missing: true, others: [] });
     expect(h.ran.map((r) => r.cmd)).toEqual([
       { kind: 'service', service: 'jujud-machine-1', action: 'status' },
       { kind: 'glob', pattern: '/etc/init/juju-db.conf' },
+      { kind: 'glob', pattern: UPSTART_AGENT_JOBS },
     ]);
     expect(h.lines).toEqual(['jujud-machine-1 is not installed on 10.0.0.5 (bootstrapped as another machine): its upstart job is installed once the files are placed']);
   });
@@ -63,7 +75,33 @@ describe('probeAgentJob: the backup machine agent job on the replacement, before
 
   it('another status failure (systemd exits 3 for a stopped unit) counts as present and stopped', async () => {
     const h = host({ status: failed('', 3) });
-    expect(await probeAgentJob(h.run, '1', '10.0.0.5', h.log)).toEqual({ job: 'jujud-machine-1', running: false, missing: false });
+    expect(await probeAgentJob(h.run, '1', '10.0.0.5', h.log)).toEqual({ job: 'jujud-machine-1', running: false, missing: false, others: [] });
+  });
+
+  it("a host bootstrapped as another machine: its own running agent is listed to stop before the wipe, stopped ones are left alone", async () => {
+    const h = host({
+      status: failed('jujud-machine-1: unrecognized service'),
+      jujuDbConf: true,
+      agents: { 'jujud-machine-5': 'jujud-machine-5 start/running, process 77\n', 'jujud-machine-7': 'jujud-machine-7 stop/waiting\n', 'jujud-machine-9': failed('jujud-machine-9: Unknown instance') },
+    });
+    expect(await probeAgentJob(h.run, '1', '10.0.0.5', h.log)).toEqual({ job: 'jujud-machine-1', running: false, missing: true, others: ['jujud-machine-5'] });
+    expect(h.ran.filter((r) => r.cmd.kind === 'service').map((r) => r.what)).toEqual([
+      'service jujud-machine-1 status',
+      'service jujud-machine-5 status',
+      'service jujud-machine-7 status',
+      'service jujud-machine-9 status',
+    ]);
+    expect(h.lines).toContain("jujud-machine-5 (this host's own machine agent) runs on 10.0.0.5: it is stopped before the wipe, as Juju's agent exits once its restore is done");
+  });
+
+  it('the backup machine job present and running beside another running agent: both are reported, the job itself not twice', async () => {
+    const h = host({ status: 'jujud-machine-1 start/running, process 4242\n', agents: { 'jujud-machine-0': 'jujud-machine-0 start/running, process 12\n' } });
+    expect(await probeAgentJob(h.run, '1', '10.0.0.5', h.log)).toEqual({ job: 'jujud-machine-1', running: true, missing: false, others: ['jujud-machine-0'] });
+  });
+
+  it('a cancel while the other agents are probed is passed on', async () => {
+    const h = host({ status: 'jujud-machine-1 stop/waiting\n', agents: { 'jujud-machine-5': new QuorumError('cancelled', 'The restore was cancelled.') } });
+    await expect(probeAgentJob(h.run, '1', '10.0.0.5', h.log)).rejects.toMatchObject({ code: 'cancelled' });
   });
 
   it('a cancel is passed on, not read as a missing job', async () => {

@@ -20,7 +20,18 @@ export interface AgentJobProbe {
   readonly running: boolean;
   /** The host has no such job: install it after the files are placed. */
   readonly missing: boolean;
+  /**
+   * Other machine agents running on the host (a host bootstrapped as
+   * another machine runs its own `jujud-machine-<M>`): stopped before the
+   * wipe, as Juju's own agent exits once its restore is done. Left running,
+   * such an agent acts on the restored juju-db as the machine it was (its
+   * peergrouper adds the backup's old state servers back to the replica set).
+   */
+  readonly others: readonly ServiceName[];
 }
+
+/** Where upstart keeps the machine agents' jobs. */
+export const UPSTART_AGENT_JOBS = '/etc/init/jujud-machine-*.conf';
 
 /** Where a Juju 1.25 bootstrap on upstart puts juju-db's job; its presence says the host's init reads /etc/init. */
 export const UPSTART_JUJU_DB_JOB = '/etc/init/juju-db.conf';
@@ -59,13 +70,36 @@ export async function probeAgentJob(run: RunRemote, machineId: string, address: 
     if (error instanceof QuorumError && error.code === 'cancelled') throw error;
     const why = message(error);
     if (isMissingSystemdUnit(why)) throw noUpstart(job, address, 'systemd runs its services');
-    if (!isUnknownJob(why)) return { job, running: false, missing: false };
+    if (!isUnknownJob(why)) return { job, running: false, missing: false, others: await otherRunningAgents(run, job, address, log) };
     const upstart = (await run(`ls ${UPSTART_JUJU_DB_JOB}`, { kind: 'glob', pattern: UPSTART_JUJU_DB_JOB })).trim() !== '';
     if (!upstart) throw noUpstart(job, address, `juju-db is no upstart job there (${UPSTART_JUJU_DB_JOB} is missing)`);
     log(`${job} is not installed on ${address} (bootstrapped as another machine): its upstart job is installed once the files are placed`);
-    return { job, running: false, missing: true };
+    return { job, running: false, missing: true, others: await otherRunningAgents(run, job, address, log) };
   }
-  return { job, running: parseServiceRunning(status), missing: false };
+  return { job, running: parseServiceRunning(status), missing: false, others: await otherRunningAgents(run, job, address, log) };
+}
+
+/** The upstart machine-agent jobs on the host other than `job` whose status says running (a status that fails counts as not running). */
+async function otherRunningAgents(run: RunRemote, job: ServiceName, address: string, log: (line: string) => void): Promise<ServiceName[]> {
+  const listed = await run(`ls ${UPSTART_AGENT_JOBS}`, { kind: 'glob', pattern: UPSTART_AGENT_JOBS });
+  const jobs = listed
+    .split('\n')
+    .map((path) => /^\/etc\/init\/(jujud-machine-\d+)\.conf$/.exec(path.trim())?.[1])
+    .filter((name): name is ServiceName => name !== undefined && name !== job);
+  const running: ServiceName[] = [];
+  for (const other of jobs) {
+    let status: string;
+    try {
+      status = await run(`service ${other} status`, { kind: 'service', service: other, action: 'status' });
+    } catch (error) {
+      if (error instanceof QuorumError && error.code === 'cancelled') throw error;
+      continue;
+    }
+    if (!parseServiceRunning(status)) continue;
+    log(`${other} (this host's own machine agent) runs on ${address}: it is stopped before the wipe, as Juju's agent exits once its restore is done`);
+    running.push(other);
+  }
+  return running;
 }
 
 /** Writes Juju 1.25's upstart job for machine `machineId` (0644); upstart picks it up, stopped until started. */

@@ -11,7 +11,8 @@ import { finishedRestore, machineSession, sandboxRestoreService } from './testin
  * step 7): the backup is from machine 0, the host is a fresh state server
  * that only has its own `jujud-machine-<N>` job. The restore installs
  * `jujud-machine-0` from Juju's upstart template, starts it, and leaves a
- * one-member replica set with machine 0 at the host's address. Every old
+ * one-member replica set with machine 0 at the host's address; the host's
+ * own agent is stopped before the wipe. Every old
  * state server is powered off (the sandbox's replica-set coordinator treats
  * all running members as one network).
  */
@@ -64,12 +65,16 @@ it('installs jujud-machine-0 on a host bootstrapped as another machine, starts i
   expect(at('$ write /etc/init/jujud-machine-0.conf')).toBeGreaterThan(at('$ write /var/lib/juju/agents/machine-0/agent.conf'));
   expect(at('installed upstart job jujud-machine-0')).toBeGreaterThan(at('$ write /etc/init/jujud-machine-0.conf'));
   expect(at('$ mongorestore')).toBeGreaterThan(at('installed upstart job jujud-machine-0'));
+  // The host's own agent is stopped before the wipe: left running, it acts on the restored juju-db as machine N (its peergrouper re-adds the old state servers).
+  expect(at(`$ service jujud-machine-${host.id} stop`)).toBeGreaterThan(-1);
+  expect(at(`$ service jujud-machine-${host.id} stop`)).toBeLessThan(at('point of no return'));
   expect(done.run.steps.find((s) => s.id === 'restored-bootstrap')!.log.map((l) => l.text)).toContain('$ service jujud-machine-0 start');
 
   const after = await machineSession(h, secrets, host.id);
   try {
     const s = after.session;
     expect((await s.run({ kind: 'service', service: 'jujud-machine-0', action: 'status' })).toString()).toMatch(/^jujud-machine-0 start\/running, process \d+\n$/);
+    expect((await s.run({ kind: 'service', service: `jujud-machine-${Number(host.id)}`, action: 'status' })).toString()).toBe(`jujud-machine-${host.id} stop/waiting\n`);
     const conf = (await s.run({ kind: 'read-file', path: '/etc/init/jujud-machine-0.conf' })).toString();
     expect(conf).toContain(`exec '/var/lib/juju/tools/machine-0/jujud' machine --data-dir '/var/lib/juju' --machine-id 0 --debug >> /var/log/juju/machine-0.log 2>&1\n`);
     const c = await s.mongo();

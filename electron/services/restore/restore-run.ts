@@ -204,6 +204,7 @@ export async function runRestore(deps: RestoreRunDeps): Promise<RestoreOutcome> 
     const fix = await step('update-bootstrap', async () => {
       const agent = await probeAgentJob(run, machineId, fresh.address, (line) => log(line));
       if (agent.running) await run(`service ${agent.job} stop`, { kind: 'service', service: agent.job, action: 'stop' });
+      for (const other of agent.others) await run(`service ${other} stop`, { kind: 'service', service: other, action: 'stop' });
       const dbStatus = await run('service juju-db status', { kind: 'service', service: 'juju-db', action: 'status' }).catch(() => '');
       if (parseServiceRunning(dbStatus)) await run('service juju-db stop', { kind: 'service', service: 'juju-db', action: 'stop' });
       throwIfCancelled(signal, 'before the point of no return');
