@@ -43,6 +43,18 @@ test.describe('backups of the sandbox', () => {
     await expect(backup.getByText('both', { exact: true })).toBeVisible({ timeout: 30_000 });
     await expect(backup.getByText('verified', { exact: true })).toBeVisible();
 
+    // In a 900×600 window the page does not scroll sideways, and the row's actions stay in view
+    // (the other columns scroll under them).
+    await page.setViewportSize({ width: 900, height: 600 });
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(900);
+    for (const name of [`Info for ${id}`, `Restore ${id}`, `Remove ${id} from server`, `Delete local ${id}`]) {
+      const box = await backup.getByRole('button', { name }).boundingBox();
+      expect(box, name).not.toBeNull();
+      expect(box!.x, name).toBeGreaterThan(0);
+      expect(box!.x + box!.width, name).toBeLessThanOrEqual(900);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+
     // Remove from the server (confirmed) → local.
     await backup.getByRole('button', { name: `Remove ${id} from server` }).click();
     const dialog = page.getByRole('dialog', { name: 'Remove backup from the server?' });

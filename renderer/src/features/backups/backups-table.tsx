@@ -84,84 +84,88 @@ export function BackupsTable() {
 
   return (
     <>
-      <table className="backups-table" aria-label="Backups">
-        <thead>
-          <tr>
-            {COLUMNS.map(([key, label]) => (
-              <th key={key} scope="col" aria-sort={sort.key === key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
-                <button type="button" className="sort-button" onClick={() => setSort((s) => ({ key, descending: s.key === key ? !s.descending : false }))}>
-                  {label}
-                </button>
-              </th>
-            ))}
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {sorted.map((item) => {
-            const onServer = item.location !== 'local';
-            const local = item.location !== 'server' && item.localPath !== null;
-            const name = item.id || item.localPath || 'backup';
-            return (
-              <tr key={`${item.id}|${item.localPath ?? ''}`} aria-label={`Backup ${name}`}>
-                <td>{formatUtc(item.metadata.started)}</td>
-                <td className="mono">{item.id}</td>
-                <td>
-                  <span className={`badge location-${item.location}`}>{LOCATION_TEXT[item.location]}</span>
-                </td>
-                <td title={`${item.metadata.size} B`}>{formatBytes(item.metadata.size)}</td>
-                <td>{item.metadata.notes}</td>
-                <td>{item.metadata.machine}</td>
-                <td>{item.metadata.version}</td>
-                <td>
-                  <span className={`badge checksum-${item.checksumState}`}>{item.checksumState}</span>
-                </td>
-                <td className="row-actions">
-                  <button type="button" className="button button-quiet" aria-label={`Info for ${name}`} onClick={() => void actions.info(local ? { localPath: item.localPath! } : { id: item.id })}>
-                    Info
+      <div className="table-scroll">
+        <table className="backups-table" aria-label="Backups">
+          <thead>
+            <tr>
+              {COLUMNS.map(([key, label]) => (
+                <th key={key} scope="col" aria-sort={sort.key === key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
+                  <button type="button" className="sort-button" onClick={() => setSort((s) => ({ key, descending: s.key === key ? !s.descending : false }))}>
+                    {label}
                   </button>
-                  <button type="button" className="button button-quiet" aria-label={`Verify ${name}`} onClick={() => void actions.verify(local ? { localPath: item.localPath! } : { id: item.id })}>
-                    Verify
-                  </button>
-                  {item.location === 'server' ? (
-                    <button type="button" className="button button-quiet" aria-label={`Download ${name}`} onClick={() => void actions.download(item.id)}>
-                      Download
-                    </button>
-                  ) : null}
-                  {item.location === 'local' ? (
-                    <button type="button" className="button button-quiet" aria-label={`Upload ${name}`} onClick={() => void actions.upload(item.localPath!)}>
-                      Upload
-                    </button>
-                  ) : null}
-                  {local ? (
-                    <button type="button" className="button button-quiet" aria-label={`Reveal ${name}`} onClick={() => void actions.reveal(item.localPath!)}>
-                      Reveal
-                    </button>
-                  ) : null}
-                  <button
-                    type="button"
-                    className="button button-quiet"
-                    aria-label={`Restore ${name}`}
-                    onClick={() => void actions.restore(local ? { localPath: item.localPath! } : { environmentId: environmentId ?? '', backupId: item.id }, local ? item.localPath! : `${item.id} (on the state server)`)}
-                  >
-                    Restore this one
-                  </button>
-                  {onServer ? (
-                    <button type="button" className="button button-danger" aria-label={`Remove ${name} from server`} onClick={() => setConfirm({ kind: 'remove', item })}>
-                      Remove from server
-                    </button>
-                  ) : null}
-                  {local ? (
-                    <button type="button" className="button button-danger" aria-label={`Delete local ${name}`} onClick={() => setConfirm({ kind: 'delete', item })}>
-                      Delete local
-                    </button>
-                  ) : null}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+                </th>
+              ))}
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sorted.map((item) => {
+              const onServer = item.location !== 'local';
+              const local = item.location !== 'server' && item.localPath !== null;
+              const name = item.id || item.localPath || 'backup';
+              return (
+                <tr key={`${item.id}|${item.localPath ?? ''}`} aria-label={`Backup ${name}`}>
+                  <td>{formatUtc(item.metadata.started)}</td>
+                  <td className="mono">{item.id}</td>
+                  <td>
+                    <span className={`badge location-${item.location}`}>{LOCATION_TEXT[item.location]}</span>
+                  </td>
+                  <td title={`${item.metadata.size} B`}>{formatBytes(item.metadata.size)}</td>
+                  <td>{item.metadata.notes}</td>
+                  <td>{item.metadata.machine}</td>
+                  <td>{item.metadata.version}</td>
+                  <td>
+                    <span className={`badge checksum-${item.checksumState}`}>{item.checksumState}</span>
+                  </td>
+                  <td>
+                    <div className="row-actions">
+                      <button type="button" className="button button-quiet" aria-label={`Info for ${name}`} onClick={() => void actions.info(local ? { localPath: item.localPath! } : { id: item.id })}>
+                        Info
+                      </button>
+                      <button type="button" className="button button-quiet" aria-label={`Verify ${name}`} onClick={() => void actions.verify(local ? { localPath: item.localPath! } : { id: item.id })}>
+                        Verify
+                      </button>
+                      {item.location === 'server' ? (
+                        <button type="button" className="button button-quiet" aria-label={`Download ${name}`} onClick={() => void actions.download(item.id)}>
+                          Download
+                        </button>
+                      ) : null}
+                      {item.location === 'local' ? (
+                        <button type="button" className="button button-quiet" aria-label={`Upload ${name}`} onClick={() => void actions.upload(item.localPath!)}>
+                          Upload
+                        </button>
+                      ) : null}
+                      {local ? (
+                        <button type="button" className="button button-quiet" aria-label={`Reveal ${name}`} onClick={() => void actions.reveal(item.localPath!)}>
+                          Reveal
+                        </button>
+                      ) : null}
+                      <button
+                        type="button"
+                        className="button button-quiet"
+                        aria-label={`Restore ${name}`}
+                        onClick={() => void actions.restore(local ? { localPath: item.localPath! } : { environmentId: environmentId ?? '', backupId: item.id }, local ? item.localPath! : `${item.id} (on the state server)`)}
+                      >
+                        Restore this one
+                      </button>
+                      {onServer ? (
+                        <button type="button" className="button button-danger" aria-label={`Remove ${name} from server`} onClick={() => setConfirm({ kind: 'remove', item })}>
+                          Remove from server
+                        </button>
+                      ) : null}
+                      {local ? (
+                        <button type="button" className="button button-danger" aria-label={`Delete local ${name}`} onClick={() => setConfirm({ kind: 'delete', item })}>
+                          Delete local
+                        </button>
+                      ) : null}
+                    </div>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
       {confirm !== null ? (
         <ModalDialog title={confirm.kind === 'remove' ? 'Remove backup from the server?' : 'Delete the local archive?'} onClose={() => setConfirm(null)}>
           <p>
