@@ -46,7 +46,7 @@ test.describe('backups of the sandbox', () => {
     // In a 900×600 window the page does not scroll sideways, and the row's actions stay in view
     // (the other columns scroll under them).
     await page.setViewportSize({ width: 900, height: 600 });
-    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(900);
+    await expect.poll(() => page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(900);
     for (const name of [`Info for ${id}`, `Restore ${id}`, `Remove ${id} from server`, `Delete local ${id}`]) {
       const box = await backup.getByRole('button', { name }).boundingBox();
       expect(box, name).not.toBeNull();
