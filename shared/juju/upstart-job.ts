@@ -6,6 +6,11 @@
  * machine agent job with it, so both are byte for byte what trusty hosts
  * carry.
  */
+/** The Juju agent job an `/etc/init/<job>.conf` path defines (`jujud-machine-N`, `jujud-unit-…`), else null. */
+export function upstartJobOf(remotePath: string): string | null {
+  return /^\/etc\/init\/(jujud-(?:machine-(?:0|[1-9][0-9]*)|unit-[a-z][a-z0-9-]*-(?:0|[1-9][0-9]*)))\.conf$/.exec(remotePath)?.[1] ?? null;
+}
+
 export function renderUpstartJob(description: string, exec: string, logName?: string): string {
   const logSetup = logName
     ? `

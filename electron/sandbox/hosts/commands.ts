@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import { parseRemoteCommand, type RemoteCommand } from '../../../shared/remote-commands';
 import { assertNever } from '../../../shared/errors';
+import { upstartJobOf } from '../../../shared/juju/upstart-job';
 import { ConfinedFs, PathEscapeError } from './confined-fs';
 import { globInTree } from './glob';
 import type { MachineServices } from './services';
@@ -284,9 +285,4 @@ function formatDf(rows: string[][]): string {
     )
     .join('\n')
     .concat('\n');
-}
-
-/** The Juju agent job an `/etc/init/<job>.conf` path defines (`jujud-machine-N`, `jujud-unit-…`), else null. */
-export function upstartJobOf(remotePath: string): string | null {
-  return /^\/etc\/init\/(jujud-(?:machine-(?:0|[1-9][0-9]*)|unit-[a-z][a-z0-9-]*-(?:0|[1-9][0-9]*)))\.conf$/.exec(remotePath)?.[1] ?? null;
 }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RemoteCommand } from '../../../shared/remote-commands';
-import { runCommand, upstartJobOf } from './commands';
+import { upstartJobOf } from '../../../shared/juju/upstart-job';
+import { runCommand } from './commands';
 import { ConfinedFs } from './confined-fs';
 import { MachineServices } from './services';
 

@@ -1,5 +1,6 @@
 import { QuorumError } from '../../../shared/errors';
 import { parseServiceRunning, type RemoteCommand, type ServiceName } from '../../../shared/remote-commands';
+import { upstartJobOf } from '../../../shared/juju/upstart-job';
 import { isUnknownJob, machineAgentJob, machineAgentJobPath, machineAgentUpstartConf } from './agent-job';
 
 /**
@@ -62,7 +63,7 @@ function noUpstart(job: string, address: string, why: string): QuorumError {
  * and stopped (systemd exits 3 for a stopped unit), as before.
  */
 export async function probeAgentJob(run: RunRemote, machineId: string, address: string, log: (line: string) => void): Promise<AgentJobProbe> {
-  const job = machineAgentJob(machineId) as ServiceName;
+  const job = machineAgentJob(machineId);
   let status: string;
   try {
     status = await run(`service ${job} status`, { kind: 'service', service: job, action: 'status' });
@@ -84,8 +85,8 @@ async function otherRunningAgents(run: RunRemote, job: ServiceName, address: str
   const listed = await run(`ls ${UPSTART_AGENT_JOBS}`, { kind: 'glob', pattern: UPSTART_AGENT_JOBS });
   const jobs = listed
     .split('\n')
-    .map((path) => /^\/etc\/init\/(jujud-machine-\d+)\.conf$/.exec(path.trim())?.[1])
-    .filter((name): name is ServiceName => name !== undefined && name !== job);
+    .map((path) => upstartJobOf(path.trim()))
+    .filter((name): name is ServiceName => name !== null && name.startsWith('jujud-machine-') && name !== job);
   const running: ServiceName[] = [];
   for (const other of jobs) {
     let status: string;

@@ -1,3 +1,4 @@
+import type { ServiceName } from '../../../shared/remote-commands';
 import { renderUpstartJob } from '../../../shared/juju/upstart-job';
 
 /**
@@ -9,8 +10,8 @@ import { renderUpstartJob } from '../../../shared/juju/upstart-job';
  * bootstrapped replacement only has `jujud-machine-0`.
  */
 
-export function machineAgentJob(machineId: string): string {
-  return `jujud-machine-${machineId}`;
+export function machineAgentJob(machineId: string): ServiceName {
+  return `jujud-machine-${machineId}` as ServiceName;
 }
 
 export function machineAgentJobPath(machineId: string): string {

@@ -4,7 +4,7 @@ import { Transform } from 'node:stream';
 import { QuorumError } from '../../../shared/errors';
 import type { MachineUpdateRow, RestoreStepId } from '../../../shared/ipc/channels/restore';
 import type { SecretRegistry } from '../../../shared/redact';
-import { parseDfAvailable, parseRestoreProbe, RESTORE_DIRS, parseServiceRunning, type ServiceName } from '../../../shared/remote-commands';
+import { parseDfAvailable, parseRestoreProbe, RESTORE_DIRS, parseServiceRunning } from '../../../shared/remote-commands';
 import type { BackupInspection } from '../../../shared/restore/inspection';
 import { restoreVerdict, type RestoreVerdict } from '../../../shared/restore/verdict';
 import { parseAgentConf } from '../connection/agent-conf';
@@ -249,7 +249,7 @@ export async function runRestore(deps: RestoreRunDeps): Promise<RestoreOutcome> 
 
     // 7. restored bootstrap machine
     await step('restored-bootstrap', async () => {
-      const agentJob = machineAgentJob(machineId) as ServiceName;
+      const agentJob = machineAgentJob(machineId);
       await run(`service ${agentJob} start`, { kind: 'service', service: agentJob, action: 'start' });
     });
 

@@ -30,7 +30,6 @@ export interface ScheduledRunDeps {
   readonly now: () => Date;
 }
 
-export { SCHEDULED_NOTES };
 
 function retentionSummary(report: RetentionReport): string {
   const parts = [`retention removed ${report.removed.length}`];

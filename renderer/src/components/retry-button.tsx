@@ -43,9 +43,9 @@ export function useRetry(action: () => Promise<unknown>): { onRetry: () => void;
     void action()
       .catch((error: unknown) => console.error(error))
       .finally(() => {
-      busy.current = false;
-      if (mounted.current) setRetrying(false);
-    });
+        busy.current = false;
+        if (mounted.current) setRetrying(false);
+      });
   }, [action]);
   return { onRetry, retrying };
 }

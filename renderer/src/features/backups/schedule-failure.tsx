@@ -4,7 +4,7 @@ import type { ScheduleRun } from '../../../../shared/ipc/channels/schedule';
 import { RetryButton } from '../../components/retry-button';
 import { useAppStore } from '../../store/store-context';
 
-const formatTime = (iso: string) => new Date(iso).toLocaleString();
+export const formatTime = (iso: string) => new Date(iso).toLocaleString();
 
 export function RunLine({ run }: { run: ScheduleRun }) {
   return (

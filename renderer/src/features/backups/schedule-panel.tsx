@@ -2,7 +2,7 @@ import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import { scheduleSettingsSchema, type ScheduleSettings, type ScheduleState } from '../../../../shared/ipc/channels/schedule';
 import { ErrorMessage } from '../../components/error-message';
 import { useRetry } from '../../components/retry-button';
-import { RunLine, ScheduleFailure } from './schedule-failure';
+import { formatTime, RunLine, ScheduleFailure } from './schedule-failure';
 import { useAppStore } from '../../store/store-context';
 
 /**
@@ -53,7 +53,6 @@ export function settingsFromDraft(d: Draft): { settings: ScheduleSettings } | { 
   return { problem: `${field}: ${issue.code === 'invalid_type' ? 'enter a number' : issue.message}.` };
 }
 
-const formatTime = (iso: string) => new Date(iso).toLocaleString();
 
 function describeSchedule(s: ScheduleSettings): string {
   const when = s.cadence.kind === 'interval' ? `every ${s.cadence.hours} hour${s.cadence.hours === 1 ? '' : 's'}` : `daily at ${s.cadence.time}`;
